@@ -1,0 +1,261 @@
+"""CIFAR-10, SVHN and MNIST (and AT&T faces) as uint8 tensors, from torchvision or an offline folder.
+
+Two ways to get data, chosen by the environment variable ``PPIC_DATA_DIR``:
+
+- **unset** — torchvision downloads the official files into ``PPIC_DOWNLOAD_DIR`` (default ``<repo>/data``);
+- **set** — the folder's ``.npz`` files are used and nothing is downloaded (air-gapped clusters, CI).
+
+Offline folder format (``np.savez`` archives; images ``uint8``, labels ``int64``):
+
+- ``<name>.npz`` with ``x_train``, ``y_train``, ``x_test``, ``y_test``; colour images ``(N, H, W, 3)``,
+  grey images ``(N, H, W)``;
+- ``<name>_jpeg.npz`` with ``jpeg_<split>`` (all JPEG files' bytes, concatenated), ``offsets_<split>``
+  (``N + 1`` byte offsets) and ``y_<split>`` — a full-size but lossy copy;
+- ``<name>_unlabeled.npz`` as ``<name>.npz`` with every label ``-1``, usable only with ``labelled=False``.
+
+With both ``<name>.npz`` and ``<name>_jpeg.npz`` present, ``variant="auto"`` takes the exact file unless the
+request needs more images than it holds. Every loaded split says where it came from
+(:meth:`ImageData.describe`).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from helpers import paths
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+DIGIT_CLASSES = tuple(str(digit) for digit in range(10))
+FACES_ATT_CLASSES = tuple(f"s{subject}" for subject in range(1, 41))
+
+DATASET_CLASSES: dict[str, tuple[str, ...]] = {
+    "cifar10": CIFAR10_CLASSES,
+    "svhn": DIGIT_CLASSES,
+    "mnist": DIGIT_CLASSES,
+    "faces_att": FACES_ATT_CLASSES,
+}
+SPLITS = ("train", "test")
+VARIANTS = ("auto", "exact", "jpeg")
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A data set could be found neither in the offline folder nor through torchvision."""
+
+
+def _how_to_provide(name: str) -> str:
+    return (
+        f"Provide {name} in one of two ways: (1) set {paths.DATA_DIR_VARIABLE} to a folder holding "
+        f"{name}.npz (or {name}_jpeg.npz) in the offline format described in README.md; or (2) leave "
+        f"{paths.DATA_DIR_VARIABLE} unset on a machine with internet access, and torchvision downloads it "
+        f"into "
+        f"{paths.DOWNLOAD_DIR_VARIABLE} (default <repo>/data)."
+    )
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """One split of a data set, resident on one device.
+
+    Attributes:
+        name: data set name (``"cifar10"``, ``"svhn"``, ``"mnist"``, ``"faces_att"``).
+        split: ``"train"`` or ``"test"``.
+        images: uint8 tensor ``(N, C, H, W)``.
+        labels: int64 tensor ``(N,)``; ``-1`` where the source has no label.
+        classes: class names, indexed by label.
+        source: where the pixels came from, in words.
+    """
+
+    name: str
+    split: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    classes: tuple[str, ...]
+    source: str
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    @property
+    def has_labels(self) -> bool:
+        return bool(len(self)) and bool((self.labels >= 0).all())
+
+    def to(self, device: torch.device | str) -> ImageData:
+        """The same split on ``device``."""
+        return replace(self, images=self.images.to(device), labels=self.labels.to(device))
+
+    def describe(self) -> str:
+        """One line: size, shape and provenance — printed by every notebook that loads data."""
+        channels, height, width = self.images.shape[1:]
+        labels = f"{len(self.classes)} classes" if self.has_labels else "no labels"
+        return (
+            f"{self.name}/{self.split}: {len(self)} images {channels}×{height}×{width} uint8, {labels}, "
+            f"on {self.images.device.type} — {self.source}"
+        )
+
+
+def _as_nchw(images: np.ndarray) -> torch.Tensor:
+    if images.ndim == 3:  # grey (N, H, W)
+        images = images[:, None, :, :]
+    elif images.ndim == 4 and images.shape[-1] in (1, 3):  # (N, H, W, C)
+        images = images.transpose(0, 3, 1, 2)
+    else:
+        raise ValueError(f"expected images of shape (N, H, W) or (N, H, W, C), got {images.shape}")
+    if images.dtype != np.uint8:
+        raise ValueError(f"expected uint8 images, got {images.dtype}")
+    return torch.from_numpy(np.ascontiguousarray(images))
+
+
+def _split_size(archive: np.lib.npyio.NpzFile, split: str) -> int:
+    return archive[f"y_{split}"].shape[0] if f"y_{split}" in archive.files else 0
+
+
+def _choose_offline_file(
+    folder: Path, name: str, split: str, limit: int | None, variant: str, labelled: bool
+) -> Path:
+    exact, jpeg, unlabeled = (folder / f"{name}{suffix}.npz" for suffix in ("", "_jpeg", "_unlabeled"))
+    wanted = {"auto": [exact, jpeg], "exact": [exact], "jpeg": [jpeg]}[variant]
+    if not labelled:
+        wanted.append(unlabeled)
+    present = [path for path in wanted if path.is_file()]
+    if not present:
+        only_unlabeled = labelled and unlabeled.is_file()
+        detail = (
+            f" It holds {unlabeled.name}, images without labels: pass labelled=False for label-free demos."
+            if only_unlabeled
+            else ""
+        )
+        names = ", ".join(path.name for path in wanted)
+        raise DataUnavailableError(
+            f"The offline folder {paths.display_path(folder)} ({paths.DATA_DIR_VARIABLE}) has none of "
+            f"{names}."
+            f"{detail} {_how_to_provide(name)}"
+        )
+    if variant == "auto" and exact in present and jpeg in present:
+        with np.load(exact) as archive:
+            exact_size = _split_size(archive, split)
+        return exact if limit is not None and limit <= exact_size else jpeg
+    return present[0]
+
+
+def _decode_jpegs(encoded: np.ndarray, offsets: np.ndarray) -> torch.Tensor:
+    """Decode concatenated JPEG files to ``(N, 3, H, W)``; file ``i`` is ``encoded[offsets[i]:offsets[i+1]]``.
+
+    A one-off cost when a split is loaded (about 3 s for 50,000 CIFAR-10 images on one core), with Pillow.
+    """
+    buffer = memoryview(encoded)
+    decoded = [
+        np.asarray(Image.open(io.BytesIO(buffer[start:end])).convert("RGB"))
+        for start, end in itertools.pairwise(offsets)
+    ]
+    return _as_nchw(np.stack(decoded)) if decoded else torch.empty(0, 3, 0, 0, dtype=torch.uint8)
+
+
+def _read_offline(path: Path, split: str, limit: int | None) -> tuple[torch.Tensor, torch.Tensor, str]:
+    with np.load(path) as archive:
+        if f"jpeg_{split}" in archive.files:
+            offsets = archive[f"offsets_{split}"]
+            count = len(offsets) - 1 if limit is None else min(limit, len(offsets) - 1)
+            images = _decode_jpegs(archive[f"jpeg_{split}"], offsets[: count + 1])
+            labels = torch.from_numpy(archive[f"y_{split}"][:count].astype(np.int64))
+            kind = "lossy JPEG copy"
+        else:
+            if f"x_{split}" not in archive.files:
+                raise DataUnavailableError(
+                    f"{path.name} has no '{split}' split (arrays x_{split}, y_{split})"
+                )
+            images = _as_nchw(archive[f"x_{split}"][:limit])
+            labels = torch.from_numpy(archive[f"y_{split}"][:limit].astype(np.int64))
+            kind = "exact pixels"
+        total = _split_size(archive, split)
+    return images, labels, f"offline {path.name} ({kind}; first {len(labels)} of {total})"
+
+
+def _read_torchvision(name: str, split: str, limit: int | None) -> tuple[torch.Tensor, torch.Tensor, str]:
+    import torchvision.datasets as tv  # imported here: only this path needs it
+
+    root = paths.download_dir()
+    train = split == "train"
+    try:
+        if name == "cifar10":
+            dataset = tv.CIFAR10(root, train=train, download=True)
+            images, labels = _as_nchw(dataset.data), np.asarray(dataset.targets)
+        elif name == "mnist":
+            dataset = tv.MNIST(root, train=train, download=True)
+            images, labels = _as_nchw(dataset.data.numpy()), dataset.targets.numpy()
+        elif name == "svhn":
+            dataset = tv.SVHN(root / "svhn", split=split, download=True)
+            images, labels = torch.from_numpy(dataset.data), np.asarray(dataset.labels)
+        else:
+            raise DataUnavailableError(
+                f"{name} is not distributed through torchvision; it is available only from an offline "
+                f"folder. "
+                f"{_how_to_provide(name)}"
+            )
+    except (OSError, RuntimeError) as error:  # no internet, checksum failure, partial download …
+        raise DataUnavailableError(
+            f"torchvision could not provide {name}: {error}. {_how_to_provide(name)}"
+        ) from error
+    total = len(labels)
+    labels = torch.from_numpy(np.asarray(labels[:limit], dtype=np.int64))
+    return images[:limit].contiguous(), labels, f"torchvision download (first {len(labels)} of {total})"
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    *,
+    limit: int | None = None,
+    device: torch.device | str = "cpu",
+    variant: str = "auto",
+    labelled: bool = True,
+) -> ImageData:
+    """Load the first ``limit`` images of a split (all when ``None``) as uint8 ``(N, C, H, W)`` on ``device``.
+
+    Args:
+        name: ``"cifar10"``, ``"svhn"``, ``"mnist"`` or ``"faces_att"`` (offline only).
+        split: ``"train"`` or ``"test"``.
+        limit: how many images, taken in the source's official order; ``None`` for all.
+        device: where the tensors live.
+        variant: offline only: ``"exact"`` (``<name>.npz``), ``"jpeg"`` (``<name>_jpeg.npz``) or ``"auto"``.
+        labelled: when ``False``, an offline ``<name>_unlabeled.npz`` may serve (labels ``-1``).
+
+    Raises:
+        ValueError: for an unknown name, split or variant, or a non-positive limit.
+        DataUnavailableError: when neither the offline folder nor torchvision can provide the data; the
+            message says how to provide it.
+    """
+    if name not in DATASET_CLASSES:
+        raise ValueError(f"unknown data set {name!r}; expected one of {sorted(DATASET_CLASSES)}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+
+    folder = paths.offline_data_dir()
+    if folder is not None:
+        if not folder.is_dir():
+            raise DataUnavailableError(
+                f"{paths.DATA_DIR_VARIABLE} points to {paths.display_path(folder)}, which is not a folder. "
+                f"{_how_to_provide(name)}"
+            )
+        path = _choose_offline_file(folder, name, split, limit, variant, labelled)
+        images, labels, source = _read_offline(path, split, limit)
+    else:
+        images, labels, source = _read_torchvision(name, split, limit)
+    if len(labels) == 0:
+        raise DataUnavailableError(f"{name}/{split} is empty in {source}. {_how_to_provide(name)}")
+    data = ImageData(name, split, images, labels, DATASET_CLASSES[name], source)
+    if labelled and not data.has_labels:
+        raise DataUnavailableError(
+            f"{name}/{split} from {source} has no labels; pass labelled=False to use it"
+        )
+    return data.to(device)

@@ -1,0 +1,361 @@
+"""Tanaka's block-wise learnable image encryption (ICCE-TW 2018), as used by Maung Maung et al. (2019).
+
+For one image (uint8, block size ``M``; CIFAR-10 uses ``M = 4``):
+
+1. cut the image into ``M×M`` blocks and flatten each block in (row, column, channel) order into
+   ``d = C·M·M`` bytes;
+2. split every byte into its lower nibble ``v & 15`` and upper nibble ``v >> 4`` and concatenate them:
+   all ``d`` lower nibbles, then all ``d`` upper ones — the paper's "6-channel block" of ``2d`` 4-bit values;
+3. reverse the intensity where the key's mask says so (``v ← 15 − v``);
+4. shuffle: output position ``i`` takes input position ``perm[i]``;
+5. reverse again with the same mask;
+6. recombine the nibbles into bytes (``16·upper + lower``) and put the block back.
+
+The same key serves every block of every image, which is what lets a stride-``M`` convolution learn it
+(notebook 02) — and what makes the key recoverable from one known plaintext (:mod:`helpers.cryptanalysis`).
+
+Because ``15 − v = v XOR 15`` for 4-bit values, steps 3–5 collapse into one gather and one XOR:
+``out[i] = in[perm[i]] XOR 15·(rev[perm[i]] XOR rev[i])``. :func:`encrypt` uses that identity on whole
+batches through a precomputed per-image gather map; the step-by-step version lives in notebook 01 and in the
+tests, which check that both agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers.images import check_uint8_images
+from helpers.storage import atomic_write_json
+
+KEY_FORMAT = "tanaka2018-block-key"
+KEY_FORMAT_VERSION = 1
+_SEED_DOMAIN = b"ppic/tanaka-block-key/v1"
+
+
+def _check_positive_int(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return value
+
+
+def block_length(block_size: int, channels: int = 3) -> int:
+    """``d = C·M·M``: bytes in one flattened block (48 for ``M = 4`` and RGB)."""
+    return _check_positive_int(channels, "channels") * _check_positive_int(block_size, "block_size") ** 2
+
+
+def key_space_log2(block_size: int, channels: int = 3) -> float:
+    """log2 of the number of keys, ``(2d)!`` — the mask is derived from the permutation.
+
+    For ``M = 4`` and RGB: ``log2(96!) ≈ 498.3``.
+    """
+    return math.lgamma(2 * block_length(block_size, channels) + 1) / math.log(2)
+
+
+def _seed_bytes(seed: int | bytes) -> bytes:
+    if isinstance(seed, bool) or not isinstance(seed, (int, bytes)):
+        raise TypeError(f"seed must be a non-negative int or bytes, got {type(seed).__name__}")
+    if isinstance(seed, bytes):
+        return seed
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    return seed.to_bytes(max(1, (seed.bit_length() + 7) // 8), "big")
+
+
+@dataclass(frozen=True, eq=False)
+class BlockKey:
+    """A key of the block-wise scheme: a permutation of the ``2d`` nibble positions and a reversal mask.
+
+    Build one with :meth:`from_seed` (deterministic) or :meth:`random` (from a generator, e.g. a fresh key
+    per mini-batch); the constructor accepts any valid pair, which is what key recovery returns.
+
+    Attributes:
+        block_size: ``M``, the side of a square block in pixels.
+        channels: ``C``, colour channels of the images the key is for.
+        permutation: ``perm``, a permutation of ``0..2d−1``; output nibble ``i`` takes input nibble
+            ``perm[i]``.
+        reversal: ``rev``, boolean mask of length ``2d``; ``True`` positions are reversed (``v ← 15 − v``)
+            before and after the shuffle.
+    """
+
+    block_size: int
+    channels: int
+    permutation: np.ndarray
+    reversal: np.ndarray
+
+    def __post_init__(self) -> None:
+        length = 2 * block_length(self.block_size, self.channels)
+        permutation = np.asarray(self.permutation)
+        reversal = np.asarray(self.reversal)
+        if permutation.shape != (length,) or not np.issubdtype(permutation.dtype, np.integer):
+            raise ValueError(
+                f"permutation must be {length} integers for block_size={self.block_size} and "
+                f"channels={self.channels}, got shape {permutation.shape} and dtype {permutation.dtype}"
+            )
+        if not np.array_equal(np.sort(permutation), np.arange(length)):
+            raise ValueError(f"permutation must contain every position 0..{length - 1} exactly once")
+        if reversal.shape != (length,) or reversal.dtype != np.bool_:
+            raise ValueError(
+                f"reversal must be a boolean mask of length {length}, got shape {reversal.shape} and dtype "
+                f"{reversal.dtype}"
+            )
+        for name, array in (("permutation", permutation.astype(np.int64)), ("reversal", reversal.copy())):
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+
+    @property
+    def block_length(self) -> int:
+        """``d = C·M·M``."""
+        return block_length(self.block_size, self.channels)
+
+    @classmethod
+    def from_permutation(cls, permutation: np.ndarray, block_size: int, channels: int = 3) -> BlockKey:
+        """The author's key: the permutation decides the mask, ``rev[i] = perm[i] > d``."""
+        permutation = np.asarray(permutation, dtype=np.int64)
+        return cls(block_size, channels, permutation, permutation > block_length(block_size, channels))
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, block_size: int = 4, channels: int = 3) -> BlockKey:
+        """A uniformly random key of the author's kind, drawn from ``rng``."""
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return cls.from_permutation(
+            rng.permutation(2 * block_length(block_size, channels)), block_size, channels
+        )
+
+    @classmethod
+    def from_seed(cls, seed: int | bytes, block_size: int = 4, channels: int = 3) -> BlockKey:
+        """A key derived deterministically from ``seed`` (a non-negative int or bytes).
+
+        Derivation (the course's choice, documented so anyone can re-implement it):
+        ``digest = SHA-256(b"ppic/tanaka-block-key/v1" | M | C | seed bytes)`` with ``M`` and ``C`` as one
+        byte each and an int seed in minimal big-endian bytes; then
+        ``numpy.random.default_rng(int.from_bytes(digest, "big")).permutation(2d)`` gives ``perm`` and the
+        author's rule gives ``rev = perm > d``.
+        """
+        length = block_length(block_size, channels)
+        if block_size > 255 or channels > 255:
+            raise ValueError("block_size and channels must be at most 255")
+        material = _SEED_DOMAIN + bytes([block_size, channels]) + _seed_bytes(seed)
+        digest = hashlib.sha256(material).digest()
+        rng = np.random.default_rng(int.from_bytes(digest, "big"))
+        return cls.from_permutation(rng.permutation(2 * length), block_size, channels)
+
+    def effective_mask(self) -> np.ndarray:
+        """Which output nibbles end up reversed: ``rev[perm[i]] XOR rev[i]`` (steps 3–5 as one XOR)."""
+        return self.reversal[self.permutation] ^ self.reversal
+
+    def inverse(self) -> BlockKey:
+        """The decryption key: the inverse permutation with the same mask (reversal is an involution)."""
+        return BlockKey(self.block_size, self.channels, np.argsort(self.permutation), self.reversal)
+
+    def equivalent(self, other: BlockKey) -> bool:
+        """True when both keys encrypt every image identically (same permutation and effective mask)."""
+        return (
+            isinstance(other, BlockKey)
+            and (self.block_size, self.channels) == (other.block_size, other.channels)
+            and np.array_equal(self.permutation, other.permutation)
+            and np.array_equal(self.effective_mask(), other.effective_mask())
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BlockKey):
+            return NotImplemented
+        return (
+            (self.block_size, self.channels) == (other.block_size, other.channels)
+            and np.array_equal(self.permutation, other.permutation)
+            and np.array_equal(self.reversal, other.reversal)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.block_size, self.channels, self.permutation.tobytes(), self.reversal.tobytes()))
+
+    def __repr__(self) -> str:
+        head = ", ".join(str(v) for v in self.permutation[:6])
+        return f"BlockKey(block_size={self.block_size}, channels={self.channels}, permutation=[{head}, …])"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready description of the key."""
+        return {
+            "format": KEY_FORMAT,
+            "version": KEY_FORMAT_VERSION,
+            "block_size": self.block_size,
+            "channels": self.channels,
+            "permutation": self.permutation.tolist(),
+            "reversal": self.reversal.astype(int).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> BlockKey:
+        """Inverse of :meth:`to_dict`; rejects other formats and inconsistent keys with ``ValueError``."""
+        if not isinstance(data, dict) or data.get("format") != KEY_FORMAT:
+            raise ValueError(f"not a {KEY_FORMAT} file (format field is {data.get('format')!r})")
+        if data.get("version") != KEY_FORMAT_VERSION:
+            raise ValueError(
+                f"unsupported key version {data.get('version')!r}; expected {KEY_FORMAT_VERSION}"
+            )
+        reversal = np.asarray(data["reversal"])
+        if not np.isin(reversal, (0, 1)).all():
+            raise ValueError("reversal entries must be 0 or 1")
+        return cls(
+            data["block_size"], data["channels"], np.asarray(data["permutation"]), reversal.astype(bool)
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the key as JSON (atomically)."""
+        return atomic_write_json(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> BlockKey:
+        """Read a key written by :meth:`save`."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _check_key(key: object, images: torch.Tensor) -> BlockKey:
+    if not isinstance(key, BlockKey):
+        raise TypeError(f"key must be a BlockKey (e.g. BlockKey.from_seed(0)), got {type(key).__name__}")
+    channels, height, width = images.shape[-3:]
+    if channels != key.channels:
+        raise ValueError(f"the key was made for {key.channels}-channel images, the images have {channels}")
+    if height % key.block_size or width % key.block_size:
+        raise ValueError(
+            f"image height and width ({height}×{width}) must be multiples of the key's block size "
+            f"{key.block_size}; pad them with pad_to_block_multiple(images, {key.block_size}) first"
+        )
+    return key
+
+
+def pad_to_block_multiple(images: torch.Tensor, block_size: int, value: int = 0) -> torch.Tensor:
+    """Pad the bottom and right edges with ``value`` so that height and width become multiples of ``M``."""
+    images = check_uint8_images(images)
+    _check_positive_int(block_size, "block_size")
+    height, width = images.shape[-2:]
+    pad_bottom, pad_right = -height % block_size, -width % block_size
+    return F.pad(images, (0, pad_right, 0, pad_bottom), value=value)
+
+
+def _to_blocks(batch: torch.Tensor, m: int) -> torch.Tensor:
+    n, channels, height, width = batch.shape
+    grid = batch.reshape(n, channels, height // m, m, width // m, m).permute(0, 2, 4, 3, 5, 1)
+    return grid.reshape(n, (height // m) * (width // m), m * m * channels)
+
+
+def image_to_blocks(images: torch.Tensor, block_size: int) -> torch.Tensor:
+    """Cut ``(N, C, H, W)`` images into ``(N, H/M·W/M, C·M·M)`` flattened blocks.
+
+    Each block is flattened in (row, column, channel) order; blocks are numbered row-major over the block
+    grid; a 3-D input is treated as one image.
+    """
+    images = check_uint8_images(images)
+    _check_positive_int(block_size, "block_size")
+    height, width = images.shape[-2:]
+    if height % block_size or width % block_size:
+        raise ValueError(f"image size {height}×{width} is not a multiple of block_size {block_size}")
+    return _to_blocks(images.reshape(-1, *images.shape[-3:]), block_size)
+
+
+def blocks_to_image(blocks: torch.Tensor, block_size: int, height: int, width: int) -> torch.Tensor:
+    """Inverse of :func:`image_to_blocks`: ``(N, nb, C·M·M)`` blocks back to ``(N, C, H, W)`` images."""
+    m = block_size
+    n, _, length = blocks.shape
+    channels = length // (m * m)
+    grid = blocks.reshape(n, height // m, width // m, m, m, channels).permute(0, 5, 1, 3, 2, 4)
+    return grid.reshape(n, channels, height, width)
+
+
+def split_nibbles(blocks: torch.Tensor) -> torch.Tensor:
+    """``(..., d)`` bytes → ``(..., 2d)`` 4-bit values: all lower nibbles, then all upper nibbles."""
+    return torch.cat([blocks & 15, blocks >> 4], dim=-1)
+
+
+def join_nibbles(nibbles: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`split_nibbles`: byte = 16·upper + lower."""
+    length = nibbles.shape[-1] // 2
+    return (nibbles[..., length:] << 4) | nibbles[..., :length]
+
+
+class _GatherMap(NamedTuple):
+    """For every byte of a ``C×H×W`` image: where its two output nibbles come from.
+
+    ``*_source`` is the flat index of the source byte, ``*_shift`` is 0 when the source nibble is that
+    byte's lower nibble and 4 when it is the upper one, ``*_flip`` is 15 where the nibble is reversed.
+    """
+
+    lower_source: torch.Tensor
+    lower_shift: torch.Tensor
+    lower_flip: torch.Tensor
+    upper_source: torch.Tensor
+    upper_shift: torch.Tensor
+    upper_flip: torch.Tensor
+
+
+def _gather_map(key: BlockKey, height: int, width: int, device: torch.device) -> _GatherMap:
+    d = key.block_length
+    numel = key.channels * height * width
+    # positions[b, j]: flat (C, H, W) index of byte j of block b
+    positions = _to_blocks(torch.arange(numel).reshape(1, key.channels, height, width), key.block_size)[0]
+    n_blocks = positions.shape[0]
+    targets = positions.reshape(-1)
+    source = torch.tensor(key.permutation)
+    flip = torch.from_numpy(key.effective_mask().astype(np.uint8) * 15)
+
+    def spread(per_block: torch.Tensor) -> torch.Tensor:
+        image_wide = torch.empty(numel, dtype=per_block.dtype)
+        image_wide[targets] = per_block.expand(n_blocks, d).reshape(-1)
+        return image_wide
+
+    fields = []
+    for half in (slice(0, d), slice(d, 2 * d)):
+        fields += [
+            spread(positions[:, source[half] % d]),
+            spread((source[half] >= d).to(torch.uint8) * 4),
+            spread(flip[half]),
+        ]
+    return _GatherMap(*(field.to(device) for field in fields))
+
+
+# On a CPU, work through a batch in slices of about this many bytes so that they stay in cache.
+_CPU_SLICE_BYTES = 2**21
+
+
+def _apply_key(images: torch.Tensor, key: BlockKey) -> torch.Tensor:
+    channels, height, width = images.shape[-3:]
+    flat = images.reshape(-1, channels * height * width)
+    plan = _gather_map(key, height, width, images.device)
+    rows = flat.shape[0] if images.is_cuda else max(1, _CPU_SLICE_BYTES // flat.shape[1])
+    out = torch.empty_like(flat)
+    for start in range(0, flat.shape[0], rows):
+        part = flat[start : start + rows]
+        lower = part.index_select(1, plan.lower_source)
+        lower = lower.bitwise_right_shift_(plan.lower_shift).bitwise_and_(15).bitwise_xor_(plan.lower_flip)
+        upper = part.index_select(1, plan.upper_source)
+        upper = upper.bitwise_right_shift_(plan.upper_shift).bitwise_and_(15).bitwise_xor_(plan.upper_flip)
+        out[start : start + rows] = upper.bitwise_left_shift_(4).bitwise_or_(lower)
+    return out.reshape(images.shape)
+
+
+def encrypt(images: torch.Tensor, key: BlockKey) -> torch.Tensor:
+    """Encrypt uint8 images ``(N, C, H, W)`` or ``(C, H, W)`` block by block with ``key``.
+
+    Returns a new tensor of the same shape, dtype and device. ``H`` and ``W`` must be multiples of the
+    key's block size (see :func:`pad_to_block_multiple`), and ``C`` must match the key.
+    """
+    images = check_uint8_images(images)
+    return _apply_key(images, _check_key(key, images))
+
+
+def decrypt(images: torch.Tensor, key: BlockKey) -> torch.Tensor:
+    """Undo :func:`encrypt`: the same routine with the inverse key. ``decrypt(encrypt(x, k), k) == x``."""
+    images = check_uint8_images(images)
+    return _apply_key(images, _check_key(key, images).inverse())

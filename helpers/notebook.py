@@ -1,0 +1,145 @@
+"""The run record of one notebook execution: banner, figures, result tables and ``results.json``.
+
+Every notebook starts with ::
+
+    run = NotebookRun.start("01_learnable_encryption", profile=PROFILE, device=DEVICE, seed=SEED,
+                            dataset=DATASET)
+
+which prints what is running (profile, device, data source, versions) and seeds the generators. Figures go
+through :meth:`NotebookRun.savefig` into ``figures/<notebook>/`` and the headline numbers through
+:meth:`NotebookRun.write_results` into ``figures/<notebook>/results.json``, both written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from matplotlib.figure import Figure
+
+from helpers import paths
+from helpers.profiles import Profile, get_profile
+from helpers.runtime import describe_device, library_versions, resolve_device, seed_everything
+from helpers.storage import atomic_write_json, atomic_write_with
+
+SMOKE_WARNING = "SMOKE PROFILE: these numbers only prove that the code runs; they are not results."
+
+
+@dataclass
+class NotebookRun:
+    """What one execution of a notebook needs to know and to record.
+
+    Create it with :meth:`start`; the attributes are read-only by convention.
+    """
+
+    notebook: str
+    profile: Profile
+    device: torch.device
+    seed: int
+    dataset: str | None
+    started: float = field(default_factory=time.perf_counter)
+    figures: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        notebook: str,
+        *,
+        profile: str,
+        device: str = "auto",
+        seed: int = 0,
+        dataset: str | None = None,
+    ) -> NotebookRun:
+        """Resolve the profile and device, seed the generators and print the banner."""
+        if not notebook or "/" in notebook or notebook.endswith(".ipynb"):
+            raise ValueError(
+                f"notebook must be the notebook's stem, e.g. '01_learnable_encryption', got {notebook!r}"
+            )
+        run = cls(notebook, get_profile(profile), resolve_device(device), seed, dataset)
+        seed_everything(seed)
+        print(run.banner())
+        return run
+
+    @property
+    def output_dir(self) -> Path:
+        """``figures/<notebook>/`` (under ``PPIC_FIGURES_DIR`` when set)."""
+        return paths.figures_dir() / self.notebook
+
+    def banner(self) -> str:
+        versions = library_versions()
+        lines = [
+            f"Notebook {self.notebook} — profile '{self.profile.name}': {self.profile.purpose}",
+            f"device: {describe_device(self.device)} | torch {versions['torch']} | seed {self.seed}"
+            + (f" | data set: {self.dataset}" if self.dataset else ""),
+            f"figures and results.json go to {paths.display_path(self.output_dir)}/",
+        ]
+        if not self.profile.shows_results:
+            lines.append(SMOKE_WARNING)
+        return "\n".join(lines)
+
+    def savefig(self, figure: Figure, name: str, *, dpi: int = 110) -> Path:
+        """Save ``figure`` as ``figures/<notebook>/<name>.png`` (atomically) and return the path."""
+        if not name or "/" in name or "." in name:
+            raise ValueError(f"name must be a plain file stem such as 'encrypted_examples', got {name!r}")
+        path = self.output_dir / f"{name}.png"
+        atomic_write_with(
+            path, lambda handle: figure.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
+        )
+        self.figures.append(path.name)
+        return path
+
+    def elapsed(self) -> float:
+        """Seconds since :meth:`start`."""
+        return time.perf_counter() - self.started
+
+    def write_results(self, results: Mapping[str, Any]) -> Path:
+        """Write ``results`` plus the run's context to ``figures/<notebook>/results.json`` (atomically).
+
+        The context keys — ``notebook``, ``profile``, ``shows_results``, ``device``, ``dataset``, ``seed``,
+        ``wall_seconds``, ``date_utc``, ``versions``, ``figures`` — may not be overridden by ``results``.
+        """
+        context = {
+            "notebook": self.notebook,
+            "profile": self.profile.name,
+            "shows_results": self.profile.shows_results,
+            "device": describe_device(self.device),
+            "dataset": self.dataset,
+            "seed": self.seed,
+            "wall_seconds": round(self.elapsed(), 2),
+            "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "versions": library_versions(),
+            "figures": sorted(set(self.figures)),
+        }
+        clashes = sorted(set(context) & set(results))
+        if clashes:
+            raise ValueError(f"results may not set the run's context keys {clashes}")
+        path = atomic_write_json(self.output_dir / "results.json", {**context, **results})
+        print(
+            f"wrote {paths.display_path(path)} "
+            f"({len(results)} result keys, {context['wall_seconds']} s so far)"
+        )
+        return path
+
+    def table(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        """A Markdown table with a caption stating the profile (and the smoke warning where it applies)."""
+        caption = f"**{title}** — profile `{self.profile.name}`, {describe_device(self.device)}"
+        if not self.profile.shows_results:
+            caption += f". *{SMOKE_WARNING}*"
+        lines = [caption, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(_format_cell(value) for value in row) + " |" for row in rows]
+        return "\n".join(lines)
+
+
+def _format_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

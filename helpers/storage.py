@@ -1,0 +1,62 @@
+"""Atomic file writes: a reader never sees half a figure, key, checkpoint or ``results.json``.
+
+Each writer goes to a temporary file in the destination folder, is flushed to disk, and is then renamed
+over the destination with :func:`os.replace`, which is atomic on POSIX and Windows file systems.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+
+def _permissions_for_new_files() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temporary binary file next to ``path``; on success rename it to ``path``.
+
+    If the block raises, the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # delete=False: the file must outlive its handle to be renamed; the except clause cleans up
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        os.chmod(handle.name, _permissions_for_new_files())  # mkstemp creates 0600; use the umask like open()
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], Any]) -> Path:
+    """Call ``write(file_object)`` on a temporary file and move the result to ``path`` atomically."""
+    with atomic_file(path) as handle:
+        write(handle)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_with(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as indented, key-sorted JSON to ``path`` atomically."""
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")

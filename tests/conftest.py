@@ -1,0 +1,38 @@
+"""Shared fixtures. Every test writes figures, results and caches under a temporary folder, never into the
+repository's committed ``figures/``."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+from helpers.data import ImageData, load_dataset
+from helpers.paths import BUILD_DIR_VARIABLE, CACHE_DIR_VARIABLE, FIGURES_DIR_VARIABLE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_outputs(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, name in (
+            (FIGURES_DIR_VARIABLE, "figures"),
+            (CACHE_DIR_VARIABLE, "cache"),
+            (BUILD_DIR_VARIABLE, "build"),
+        ):
+            patch.setenv(variable, str(root / name))
+        yield root
+
+
+@pytest.fixture(scope="session")
+def cifar_test() -> ImageData:
+    """The first 64 real CIFAR-10 test images (exact pixels when the offline folder is used)."""
+    return load_dataset(
+        "cifar10", "test", limit=64, variant="exact" if os.environ.get("PPIC_DATA_DIR") else "auto"
+    )
+
+
+@pytest.fixture()
+def cifar_images(cifar_test: ImageData) -> torch.Tensor:
+    return cifar_test.images.clone()

@@ -1,0 +1,75 @@
+"""Every numbered notebook runs end to end in the smoke profile (papermill) and re-validates (nbval).
+
+This is the course's integration test: the notebooks are the product. Each notebook is executed with
+papermill into a temporary build folder, its ``results.json`` is checked for the keys its issue promises,
+then nbval (``--nbval-lax``) re-executes the executed copy and compares the cells marked
+``# NBVAL_CHECK_OUTPUT``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import papermill
+import pytest
+
+from helpers.paths import figures_dir, repository_root
+
+NOTEBOOKS = sorted((repository_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+CONTEXT_KEYS = {"notebook", "profile", "device", "dataset", "wall_seconds", "versions", "figures"}
+RESULT_KEYS = {
+    "01_learnable_encryption": {
+        "roundtrip_exact",
+        "key_space_log2",
+        "known_plaintext_key_recovery",
+        "encrypt_images_per_s",
+    },
+}
+
+
+def test_every_notebook_has_declared_result_keys():
+    assert {path.stem for path in NOTEBOOKS} == set(RESULT_KEYS)
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
+    executed = tmp_path / notebook.name
+    papermill.execute_notebook(
+        str(notebook),
+        str(executed),
+        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "INTERACTIVE": False},
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=False,
+    )
+
+    results = json.loads((figures_dir() / notebook.stem / "results.json").read_text())
+    assert results["profile"] == "smoke" and results["shows_results"] is False
+    assert CONTEXT_KEYS | RESULT_KEYS[notebook.stem] <= set(results)
+    for figure in results["figures"]:
+        assert (figures_dir() / notebook.stem / figure).stat().st_size > 1000
+
+    nbval = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-o",
+            "addopts=",
+            str(executed),
+        ],
+        cwd=tmp_path,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert nbval.returncode == 0, nbval.stdout[-4000:] + nbval.stderr[-2000:]
