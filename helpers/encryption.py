@@ -152,9 +152,29 @@ class BlockKey:
         rng = np.random.default_rng(int.from_bytes(digest, "big"))
         return cls.from_permutation(rng.permutation(2 * length), block_size, channels)
 
+    def fingerprint(self) -> str:
+        """16 hex digits of SHA-256 over the key material: names a key in caches and logs, reveals nothing."""
+        material = (
+            bytes([self.block_size, self.channels]) + self.permutation.tobytes() + self.reversal.tobytes()
+        )
+        return hashlib.sha256(material).hexdigest()[:16]
+
     def effective_mask(self) -> np.ndarray:
         """Which output nibbles end up reversed: ``rev[perm[i]] XOR rev[i]`` (steps 3–5 as one XOR)."""
         return self.reversal[self.permutation] ^ self.reversal
+
+    def with_swaps(self, swaps: int, rng: np.random.Generator) -> BlockKey:
+        """A nearly right key: ``swaps`` random transpositions applied to the permutation, same mask.
+
+        With ``swaps = 1`` two nibble positions trade places; the rest of the key stays correct.
+        """
+        if isinstance(swaps, bool) or not isinstance(swaps, int) or swaps < 0:
+            raise ValueError(f"swaps must be a non-negative int, got {swaps!r}")
+        permutation = self.permutation.copy()
+        for _ in range(swaps):
+            first, second = rng.choice(len(permutation), size=2, replace=False)
+            permutation[[first, second]] = permutation[[second, first]]
+        return BlockKey(self.block_size, self.channels, permutation, self.reversal)
 
     def inverse(self) -> BlockKey:
         """The decryption key: the inverse permutation with the same mask (reversal is an involution)."""
@@ -285,7 +305,7 @@ def join_nibbles(nibbles: torch.Tensor) -> torch.Tensor:
     return (nibbles[..., length:] << 4) | nibbles[..., :length]
 
 
-class _GatherMap(NamedTuple):
+class GatherMap(NamedTuple):
     """For every byte of a ``C×H×W`` image: where its two output nibbles come from.
 
     ``*_source`` is the flat index of the source byte, ``*_shift`` is 0 when the source nibble is that
@@ -300,7 +320,12 @@ class _GatherMap(NamedTuple):
     upper_flip: torch.Tensor
 
 
-def _gather_map(key: BlockKey, height: int, width: int, device: torch.device) -> _GatherMap:
+def gather_map(key: BlockKey, height: int, width: int, device: torch.device) -> GatherMap:
+    """Where every byte of an encrypted ``C×H×W`` image takes its two nibbles from (see :class:`GatherMap`).
+
+    This is the key expanded to image size; :func:`encrypt` applies it to uint8 batches, and the attacks of
+    notebook 03 apply it to float images to differentiate through the encryption.
+    """
     d = key.block_length
     numel = key.channels * height * width
     # positions[b, j]: flat (C, H, W) index of byte j of block b
@@ -322,7 +347,7 @@ def _gather_map(key: BlockKey, height: int, width: int, device: torch.device) ->
             spread((source[half] >= d).to(torch.uint8) * 4),
             spread(flip[half]),
         ]
-    return _GatherMap(*(field.to(device) for field in fields))
+    return GatherMap(*(field.to(device) for field in fields))
 
 
 # On a CPU, work through a batch in slices of about this many bytes so that they stay in cache.
@@ -332,7 +357,7 @@ _CPU_SLICE_BYTES = 2**21
 def _apply_key(images: torch.Tensor, key: BlockKey) -> torch.Tensor:
     channels, height, width = images.shape[-3:]
     flat = images.reshape(-1, channels * height * width)
-    plan = _gather_map(key, height, width, images.device)
+    plan = gather_map(key, height, width, images.device)
     rows = flat.shape[0] if images.is_cuda else max(1, _CPU_SLICE_BYTES // flat.shape[1])
     out = torch.empty_like(flat)
     for start in range(0, flat.shape[0], rows):

@@ -82,8 +82,11 @@ class NotebookRun:
             lines.append(SMOKE_WARNING)
         return "\n".join(lines)
 
-    def savefig(self, figure: Figure, name: str, *, dpi: int = 110) -> Path:
-        """Save ``figure`` as ``figures/<notebook>/<name>.png`` (atomically) and return the path."""
+    def savefig(self, figure: Figure, name: str, *, dpi: int = 110) -> None:
+        """Save ``figure`` as ``figures/<notebook>/<name>.png`` (atomically).
+
+        Returns nothing, so that a notebook cell ending in this call does not print a machine path.
+        """
         if not name or "/" in name or "." in name:
             raise ValueError(f"name must be a plain file stem such as 'encrypted_examples', got {name!r}")
         path = self.output_dir / f"{name}.png"
@@ -91,14 +94,18 @@ class NotebookRun:
             path, lambda handle: figure.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
         )
         self.figures.append(path.name)
-        return path
 
     def elapsed(self) -> float:
         """Seconds since :meth:`start`."""
         return time.perf_counter() - self.started
 
-    def write_results(self, results: Mapping[str, Any]) -> Path:
-        """Write ``results`` plus the run's context to ``figures/<notebook>/results.json`` (atomically).
+    @property
+    def results_path(self) -> Path:
+        """``figures/<notebook>/results.json``."""
+        return self.output_dir / "results.json"
+
+    def write_results(self, results: Mapping[str, Any]) -> None:
+        """Write ``results`` plus the run's context to :attr:`results_path` (atomically).
 
         The context keys — ``notebook``, ``profile``, ``shows_results``, ``device``, ``dataset``, ``seed``,
         ``wall_seconds``, ``date_utc``, ``versions``, ``figures`` — may not be overridden by ``results``.
@@ -118,12 +125,11 @@ class NotebookRun:
         clashes = sorted(set(context) & set(results))
         if clashes:
             raise ValueError(f"results may not set the run's context keys {clashes}")
-        path = atomic_write_json(self.output_dir / "results.json", {**context, **results})
+        atomic_write_json(self.results_path, {**context, **results})
         print(
-            f"wrote {paths.display_path(path)} "
+            f"wrote {paths.display_path(self.results_path)} "
             f"({len(results)} result keys, {context['wall_seconds']} s so far)"
         )
-        return path
 
     def table(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         """A Markdown table with a caption stating the profile (and the smoke warning where it applies)."""

@@ -25,6 +25,11 @@ class Profile:
         test_images: images taken from a test split (``None``: the whole split).
         benchmark_images: images in a throughput measurement.
         key_recovery_images: images tried one by one in the known-plaintext key-recovery study.
+        classifier_train_images: training images of the CIFAR-10 ResNet18 classifiers (notebooks 02–03;
+            ``None``: the whole split — with an offline folder, its full-size JPEG copy when present).
+        epochs: training epochs of those classifiers; the learning-rate
+            schedule is the paper's (0.1, then 0.01 after 40 % of the epochs).
+        model_width: channel multiplier of those ResNet18s (1.0 is the paper's network).
     """
 
     name: str
@@ -34,6 +39,9 @@ class Profile:
     test_images: int | None
     benchmark_images: int
     key_recovery_images: int
+    classifier_train_images: int | None
+    epochs: int
+    model_width: float
 
 
 PROFILES: dict[str, Profile] = {
@@ -45,6 +53,9 @@ PROFILES: dict[str, Profile] = {
         test_images=128,
         benchmark_images=2_048,
         key_recovery_images=16,
+        classifier_train_images=256,
+        epochs=1,
+        model_width=0.125,
     ),
     "quick": Profile(
         name="quick",
@@ -54,6 +65,9 @@ PROFILES: dict[str, Profile] = {
         test_images=1_000,
         benchmark_images=50_000,
         key_recovery_images=1_000,
+        classifier_train_images=None,
+        epochs=8,
+        model_width=0.25,
     ),
     "paper": Profile(
         name="paper",
@@ -63,6 +77,9 @@ PROFILES: dict[str, Profile] = {
         test_images=None,
         benchmark_images=50_000,
         key_recovery_images=5_000,
+        classifier_train_images=None,
+        epochs=100,
+        model_width=1.0,
     ),
 }
 

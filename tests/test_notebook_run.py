@@ -22,10 +22,11 @@ def test_figures_and_results_are_written_with_context():
     run = NotebookRun.start("99_demo", profile="smoke", device="cpu", dataset="mnist")
     figure, axis = plt.subplots()
     axis.plot([0, 1])
-    path = run.savefig(figure, "line")
+    assert run.savefig(figure, "line") is None  # nothing for a notebook cell to echo
     plt.close(figure)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    written = json.loads(run.write_results({"accuracy": 0.5}).read_text())
+    assert (run.output_dir / "line.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    run.write_results({"accuracy": 0.5})
+    written = json.loads(run.results_path.read_text())
     assert written["accuracy"] == 0.5 and written["profile"] == "smoke" and written["shows_results"] is False
     assert (
         written["dataset"] == "mnist" and written["figures"] == ["line.png"] and written["wall_seconds"] >= 0

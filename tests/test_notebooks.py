@@ -26,6 +26,13 @@ RESULT_KEYS = {
         "known_plaintext_key_recovery",
         "encrypt_images_per_s",
     },
+    "02_adaptation_network": {
+        "models",
+        "encrypted_wrong_key_test_error",
+        "train_images_per_s",
+        "epochs",
+        "model_width",
+    },
 }
 
 
@@ -49,6 +56,10 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
     results = json.loads((figures_dir() / notebook.stem / "results.json").read_text())
     assert results["profile"] == "smoke" and results["shows_results"] is False
     assert CONTEXT_KEYS | RESULT_KEYS[notebook.stem] <= set(results)
+    if "models" in results:
+        for errors in results["models"].values():
+            assert {"train_error", "test_error"} <= set(errors)
+            assert 0 <= errors["test_error"] <= 1
     for figure in results["figures"]:
         assert (figures_dir() / notebook.stem / figure).stat().st_size > 1000
 

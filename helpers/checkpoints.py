@@ -1,0 +1,126 @@
+"""Train-or-load: a checkpoint cache keyed by the configuration that produced each model.
+
+A checkpoint is stored as ``<cache>/checkpoints/<name>-<fingerprint>.pt`` where the fingerprint hashes the
+whole configuration — model, data (name, split, size, source), key (by fingerprint, never the key itself),
+training settings, profile, seed, and the source code of the modules that shape the result. Change any of
+them and the old file simply stops matching: a stale model is never reused silently.
+
+Files are written atomically and read with ``torch.load(..., weights_only=True)``. A file that cannot be read,
+or whose stored configuration differs from the requested one, is reported and retrained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+from torch import nn
+
+from helpers import paths
+from helpers.storage import atomic_write_with
+
+CHECKPOINT_FORMAT = 1
+
+
+def canonical(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` as plain JSON types (what is hashed and what is stored beside the weights)."""
+    return json.loads(json.dumps(config, sort_keys=True, allow_nan=False))
+
+
+def fingerprint(config: Mapping[str, Any]) -> str:
+    """16 hex digits of SHA-256 over the canonical JSON of ``config``."""
+    return hashlib.sha256(json.dumps(canonical(config), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def source_fingerprint(*modules: ModuleType) -> str:
+    """A hash of the modules' source code: part of every configuration, so edited code means retraining."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CacheOutcome:
+    """What :func:`train_or_load` did: ``status`` is ``hit``, ``miss``, ``corrupt`` or ``mismatch``."""
+
+    status: str
+    path: Path
+    message: str
+
+
+def checkpoint_path(name: str, config: Mapping[str, Any], cache_dir: Path | None = None) -> Path:
+    """Where the checkpoint for ``name`` and ``config`` lives."""
+    if not name or not name.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"name must be letters, digits, '-' or '_', got {name!r}")
+    folder = (cache_dir or paths.cache_dir()) / "checkpoints"
+    return folder / f"{name}-{fingerprint(config)}.pt"
+
+
+def _load(path: Path, config: dict[str, Any], build: Callable[[], nn.Module]) -> tuple[nn.Module, dict]:
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"not a format-{CHECKPOINT_FORMAT} checkpoint")
+    if payload["config"] != config:
+        raise LookupError("the stored configuration differs from the requested one")
+    model = build()
+    model.load_state_dict(payload["state_dict"])
+    return model, payload["history"]
+
+
+def train_or_load(
+    name: str,
+    config: Mapping[str, Any],
+    build: Callable[[], nn.Module],
+    train: Callable[[nn.Module], Mapping[str, Any]],
+    *,
+    cache_dir: Path | None = None,
+) -> tuple[nn.Module, dict[str, Any], CacheOutcome]:
+    """Return a trained model for ``config``, from the cache when a matching checkpoint exists.
+
+    Args:
+        name: a short label for the file name (e.g. ``"plain"``).
+        config: everything that determines the trained weights (JSON-serialisable).
+        build: makes a fresh, untrained model (on the device it should end up on).
+        train: trains that model in place and returns its history (JSON-serialisable).
+        cache_dir: defaults to ``PPIC_CACHE_DIR`` or ``<repo>/.cache``.
+
+    Returns:
+        ``(model, history, outcome)``; the model is in eval mode.
+    """
+    config = canonical(config)
+    path = checkpoint_path(name, config, cache_dir)
+    status, message = "miss", f"no checkpoint {path.name}: training"
+    if path.exists():
+        try:
+            model, history = _load(path, config, build)
+        except LookupError as error:
+            status, message = "mismatch", f"checkpoint {path.name} does not match ({error}): retraining"
+        except Exception as error:  # unreadable file: truncated, corrupt, wrong format, wrong architecture
+            status, message = (
+                "corrupt",
+                f"checkpoint {path.name} is unreadable ({type(error).__name__}): retraining",
+            )
+        else:
+            outcome = CacheOutcome("hit", path, f"loaded checkpoint {path.name}")
+            print(outcome.message)
+            return model.eval(), history, outcome
+    print(message)
+    model = build()
+    history = canonical(train(model))
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "config": config,
+        "history": history,
+        "state_dict": model.state_dict(),
+    }
+    atomic_write_with(path, lambda handle: torch.save(payload, handle))
+    print(f"saved checkpoint {paths.display_path(path)}")
+    return model.eval(), history, CacheOutcome(status, path, message)

@@ -1,0 +1,349 @@
+"""The training engine shared by every notebook that trains a classifier.
+
+One step of training, on tensors that never leave the device:
+
+1. take a mini-batch of **plain** uint8 images (the whole training split is resident on the device);
+2. augment it — random crop with 4-pixel zero padding and horizontal flip (:func:`augment_batch`);
+3. optionally let an adversary perturb it (adversarial training plugs in here, see :data:`Adversary`);
+4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch (:class:`KeyPolicy`);
+5. forward, cross-entropy, backward, step (SGD with the paper's step schedule, or Adam).
+
+So augmentation happens on the plain image *before* encryption, as in the paper, and the DK scenarios get a
+new key for every mini-batch. Models run channels-last; on CUDA under bfloat16 autocast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from helpers.data import ImageData
+from helpers.encryption import BlockKey, encrypt
+from helpers.images import check_uint8_images, to_float, to_uint8
+
+OPTIMIZERS = ("sgd", "adam")
+KEY_MODES = ("none", "fixed", "per_batch")
+
+Adversary = Callable[[nn.Module, torch.Tensor, torch.Tensor, "BlockKey | None"], torch.Tensor]
+"""``adversary(model, images, labels, key) -> perturbed images``.
+
+Receives the model, a batch of augmented **plain** float images in ``[0, 1]``, their labels and the key the
+batch will be encrypted with (``None`` for unencrypted training); returns plain float images in ``[0, 1]``
+that the engine then encrypts and trains on (Madry et al. 2018's adversarial training).
+"""
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train. Defaults follow Maung Maung et al. (2019): SGD, batch 128, lr 0.1 dropped ×0.1.
+
+    Attributes:
+        epochs: passes over the training split.
+        batch_size: images per step.
+        optimizer: ``"sgd"`` or ``"adam"``.
+        learning_rate: initial learning rate.
+        momentum: SGD momentum (0.9 — ours; the paper does not say).
+        weight_decay: L2 weight decay (5e-4 — ours).
+        lr_drop_epochs: epochs (counted from 0) at which the learning rate is multiplied by
+            ``lr_drop_factor``; the paper drops once, after 40 of 100 epochs.
+        lr_drop_factor: the multiplier.
+        augment: random crop (4-pixel padding) and horizontal flip of the plain images.
+        seed: seeds the data order, the augmentation and the per-batch keys.
+    """
+
+    epochs: int
+    batch_size: int = 128
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    lr_drop_epochs: tuple[int, ...] = ()
+    lr_drop_factor: float = 0.1
+    augment: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _positive_int(self.epochs, "epochs")
+        _positive_int(self.batch_size, "batch_size")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if not 0 <= self.momentum < 1 or self.weight_decay < 0 or not 0 < self.lr_drop_factor <= 1:
+            raise ValueError("momentum must be in [0, 1), weight_decay >= 0 and lr_drop_factor in (0, 1]")
+        if any(not 0 < epoch < self.epochs for epoch in self.lr_drop_epochs):
+            raise ValueError(f"lr_drop_epochs must lie in 1..{self.epochs - 1}, got {self.lr_drop_epochs}")
+
+    @classmethod
+    def paper_schedule(cls, epochs: int = 100, **overrides: object) -> TrainingConfig:
+        """The paper's schedule scaled to ``epochs``: lr 0.1, dropped to 0.01 after 40 % of the epochs."""
+        _positive_int(epochs, "epochs")
+        drops = (max(1, round(0.4 * epochs)),) if epochs > 1 else ()
+        return cls(epochs=epochs, lr_drop_epochs=drops, **overrides)
+
+    def learning_rate_at(self, epoch: int) -> float:
+        """The learning rate used during ``epoch`` (0-based)."""
+        drops = sum(epoch >= drop for drop in self.lr_drop_epochs)
+        return self.learning_rate * self.lr_drop_factor**drops
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "lr_drop_epochs": list(self.lr_drop_epochs)}
+
+
+@dataclass(frozen=True)
+class KeyPolicy:
+    """Which key encrypts each mini-batch.
+
+    - ``KeyPolicy.none()`` — plain images (the "Plain" scenario);
+    - ``KeyPolicy.fixed(key)`` — one key for every batch ("Encrypted");
+    - ``KeyPolicy.per_batch(seed)`` — a fresh random key for every batch ("DK"), drawn from a generator
+      seeded with ``seed``, so a run is repeatable.
+    """
+
+    mode: str = "none"
+    key: BlockKey | None = None
+    seed: int = 0
+    block_size: int = 4
+    channels: int = 3
+
+    def __post_init__(self) -> None:
+        if self.mode not in KEY_MODES:
+            raise ValueError(f"key mode must be one of {KEY_MODES}, got {self.mode!r}")
+        if (self.mode == "fixed") != (self.key is not None):
+            raise ValueError("a key is required for mode 'fixed' and not allowed otherwise")
+        if self.key is not None and not isinstance(self.key, BlockKey):
+            raise TypeError(f"key must be a BlockKey, got {type(self.key).__name__}")
+
+    @classmethod
+    def none(cls) -> KeyPolicy:
+        return cls()
+
+    @classmethod
+    def fixed(cls, key: BlockKey) -> KeyPolicy:
+        if not isinstance(key, BlockKey):
+            raise TypeError(f"key must be a BlockKey, got {type(key).__name__}")
+        return cls("fixed", key, block_size=key.block_size, channels=key.channels)
+
+    @classmethod
+    def per_batch(cls, seed: int, block_size: int = 4, channels: int = 3) -> KeyPolicy:
+        return cls("per_batch", None, seed, block_size, channels)
+
+    def keys(self) -> Iterator[BlockKey | None]:
+        """An endless stream of per-batch keys (restarts from ``seed`` on every call)."""
+        rng = np.random.default_rng(self.seed)
+        while True:
+            if self.mode == "none":
+                yield None
+            elif self.mode == "fixed":
+                yield self.key
+            else:
+                yield BlockKey.random(rng, self.block_size, self.channels)
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-ready description (for checkpoint configurations): never the key material itself."""
+        description: dict[str, object] = {"mode": self.mode}
+        if self.mode == "fixed":
+            description["key_fingerprint"] = self.key.fingerprint()
+        if self.mode == "per_batch":
+            description.update(seed=self.seed, block_size=self.block_size, channels=self.channels)
+        return description
+
+
+def augment_batch(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
+    """Random crop with ``padding`` zero pixels on each side, then a random horizontal flip, per image.
+
+    Works on a whole uint8 batch ``(N, C, H, W)`` on its device with one gather, no per-image loop.
+    """
+    images = check_uint8_images(images)
+    n, _, height, width = images.shape
+    device = images.device
+    padded = F.pad(images, (padding, padding, padding, padding))
+    top = torch.randint(0, 2 * padding + 1, (n, 1), generator=generator, device=device)
+    left = torch.randint(0, 2 * padding + 1, (n, 1), generator=generator, device=device)
+    flip = torch.rand(n, generator=generator, device=device) < 0.5
+    rows = (top + torch.arange(height, device=device))[:, None, :, None]
+    columns = left + torch.arange(width, device=device)
+    columns = torch.where(flip[:, None], columns.flip(1), columns)[:, None, None, :]
+    batch_index = torch.arange(n, device=device)[:, None, None, None]
+    channel_index = torch.arange(images.shape[1], device=device)[None, :, None, None]
+    return padded[batch_index, channel_index, rows, columns]
+
+
+def model_input(images: torch.Tensor, key: BlockKey | None) -> torch.Tensor:
+    """What the classifier sees: the float image, encrypted with ``key`` when one is given.
+
+    ``images`` may be uint8 or float in ``[0, 1]``; float images are rounded to 8 bits before encryption (the
+    scheme works on bytes) — the same rounding a real client applies before sending an image.
+    """
+    if key is None:
+        return images if images.is_floating_point() else to_float(images)
+    as_bytes = images if images.dtype == torch.uint8 else to_uint8(images)
+    return to_float(encrypt(as_bytes, key))
+
+
+@dataclass
+class TrainingHistory:
+    """Per-epoch curves and timings of one training run (stored with its checkpoint)."""
+
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)  # on the augmented batches, as they were seen
+    eval_accuracy: dict[str, list[float]] = field(default_factory=dict)
+    learning_rate: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)  # training steps only, evaluation excluded
+    images_per_epoch: int = 0
+
+    @property
+    def train_seconds(self) -> float:
+        return sum(self.epoch_seconds)
+
+    @property
+    def images_per_s(self) -> float:
+        """Training throughput over all epochs (augmentation, encryption, forward, backward, step)."""
+        return (
+            self.images_per_epoch * len(self.epoch_seconds) / self.train_seconds
+            if self.epoch_seconds
+            else 0.0
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "train_seconds": self.train_seconds, "images_per_s": self.images_per_s}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> TrainingHistory:
+        derived = ("train_seconds", "images_per_s")
+        return cls(**{key: value for key, value in data.items() if key not in derived})
+
+
+def _autocast(device: torch.device) -> torch.autocast:
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def prepare_model(model: nn.Module, device: torch.device) -> nn.Module:
+    """Move ``model`` to ``device`` in channels-last memory layout (faster convolutions on GPU and CPU)."""
+    return model.to(device=device, memory_format=torch.channels_last)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, data: ImageData, keys: KeyPolicy, *, batch_size: int = 500) -> torch.Tensor:
+    """Predicted labels for every image of ``data``, each batch encrypted with the policy's next key."""
+    model.eval()
+    device = next(model.parameters()).device
+    predictions = []
+    for images, key in zip(data.images.split(batch_size), keys.keys(), strict=False):
+        with _autocast(device):
+            predictions.append(model(model_input(images.to(device), key)).argmax(1))
+    return torch.cat(predictions)
+
+
+def accuracy(model: nn.Module, data: ImageData, keys: KeyPolicy, *, batch_size: int = 500) -> float:
+    """Fraction of ``data`` classified correctly (clean images, no augmentation)."""
+    predictions = predict(model, data, keys, batch_size=batch_size)
+    return (predictions == data.labels.to(predictions.device)).float().mean().item()
+
+
+def train_classifier(
+    model: nn.Module,
+    train: ImageData,
+    config: TrainingConfig,
+    keys: KeyPolicy,
+    *,
+    evaluate_on: dict[str, tuple[ImageData, KeyPolicy]] | None = None,
+    adversary: Adversary | None = None,
+    progress: bool = True,
+    description: str = "training",
+) -> TrainingHistory:
+    """Train ``model`` in place on ``train`` (see the module docstring for one step); return its history.
+
+    Args:
+        model: any classifier of ``[0, 1]`` images; already on the device that holds ``train``.
+        train: the training split (uint8, resident on the model's device).
+        config: optimiser, schedule, augmentation, seed.
+        keys: the key policy for the training batches.
+        evaluate_on: name → (split, key policy), evaluated after every epoch for the curves.
+        adversary: optional hook for adversarial training (:data:`Adversary`).
+        progress: show a ``tqdm`` bar; otherwise print a line every few epochs.
+        description: label of the progress bar / log lines.
+    """
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
+    if not train.has_labels:
+        raise ValueError(f"{train.name}/{train.split} has no labels; a classifier cannot be trained on it")
+    device = next(model.parameters()).device
+    if train.images.device != device:
+        raise ValueError(f"train data is on {train.images.device}, the model on {device}; move one of them")
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    if config.optimizer == "sgd":
+        optimizer = torch.optim.SGD(
+            model.parameters(),
+            lr=config.learning_rate,
+            momentum=config.momentum,
+            weight_decay=config.weight_decay,
+        )
+    else:
+        optimizer = torch.optim.Adam(
+            model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+    history = TrainingHistory(
+        eval_accuracy={name: [] for name in evaluate_on or {}}, images_per_epoch=len(train)
+    )
+    batch_keys = keys.keys()
+    log_every = max(1, config.epochs // 5)
+    epochs = tqdm(range(config.epochs), desc=description, disable=not progress, leave=False)
+    for epoch in epochs:
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate_at(epoch)
+        model.train()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        start = time.perf_counter()
+        total_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.long)
+        order = torch.randperm(len(train), generator=generator, device=device)
+        for batch in order.split(config.batch_size):
+            images, labels = train.images[batch], train.labels[batch]
+            if config.augment:
+                images = augment_batch(images, generator)
+            key = next(batch_keys)
+            if adversary is not None:
+                images = adversary(model, to_float(images), labels, key)
+                model.train()
+            inputs = model_input(images, key).contiguous(memory_format=torch.channels_last)
+            with _autocast(device):
+                logits = model(inputs)
+                loss = F.cross_entropy(logits, labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.detach() * len(batch)
+            correct += (logits.argmax(1) == labels).sum()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        history.epoch_seconds.append(time.perf_counter() - start)
+        history.loss.append(total_loss.item() / len(train))
+        history.train_accuracy.append(correct.item() / len(train))
+        history.learning_rate.append(config.learning_rate_at(epoch))
+        for name, (split, split_keys) in (evaluate_on or {}).items():
+            history.eval_accuracy[name].append(accuracy(model, split, split_keys))
+        summary = {"loss": f"{history.loss[-1]:.3f}", "acc": f"{history.train_accuracy[-1]:.3f}"}
+        summary.update({name: f"{values[-1]:.3f}" for name, values in history.eval_accuracy.items()})
+        epochs.set_postfix(summary)
+        if not progress and (epoch % log_every == 0 or epoch == config.epochs - 1):
+            print(
+                f"{description} epoch {epoch + 1}/{config.epochs}: "
+                + ", ".join(f"{k} {v}" for k, v in summary.items())
+            )
+    model.eval()
+    return history

@@ -1,0 +1,79 @@
+"""The checkpoint cache: miss, hit, corrupt and mismatching files."""
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.checkpoints import CHECKPOINT_FORMAT, checkpoint_path, fingerprint, train_or_load
+
+
+class Counter:
+    def __init__(self):
+        self.trainings = 0
+
+    def build(self) -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Linear(3, 2)
+
+    def train(self, model: nn.Module) -> dict:
+        self.trainings += 1
+        with torch.no_grad():
+            model.weight.add_(1.0)
+        return {"loss": [1.0, 0.5]}
+
+
+CONFIG = {"model": "linear", "epochs": 2, "lr": 0.1}
+
+
+def test_miss_then_hit(tmp_path):
+    counter = Counter()
+    first, history, outcome = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)
+    assert outcome.status == "miss" and counter.trainings == 1 and history == {"loss": [1.0, 0.5]}
+    second, history, outcome = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)
+    assert outcome.status == "hit" and counter.trainings == 1 and history == {"loss": [1.0, 0.5]}
+    assert torch.equal(first.weight, second.weight) and not second.training
+    payload = torch.load(outcome.path, weights_only=True)
+    assert payload["format"] == CHECKPOINT_FORMAT and payload["config"] == CONFIG
+
+
+def test_a_different_configuration_is_a_different_checkpoint(tmp_path):
+    counter = Counter()
+    train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)
+    _, _, outcome = train_or_load(
+        "toy", {**CONFIG, "epochs": 3}, counter.build, counter.train, cache_dir=tmp_path
+    )
+    assert outcome.status == "miss" and counter.trainings == 2
+    assert fingerprint(CONFIG) != fingerprint({**CONFIG, "epochs": 3})
+    assert fingerprint({"b": 1, "a": 2}) == fingerprint({"a": 2, "b": 1})
+
+
+def test_corrupt_checkpoint_is_reported_and_retrained(tmp_path, capsys):
+    counter = Counter()
+    path = checkpoint_path("toy", CONFIG, tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a checkpoint")
+    _, _, outcome = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)
+    assert outcome.status == "corrupt" and counter.trainings == 1 and "unreadable" in capsys.readouterr().out
+    assert train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)[2].status == "hit"
+
+
+def test_checkpoint_with_another_configuration_is_not_reused(tmp_path, capsys):
+    counter = Counter()
+    path = checkpoint_path("toy", CONFIG, tmp_path)
+    path.parent.mkdir(parents=True)
+    torch.save(
+        {"format": CHECKPOINT_FORMAT, "config": {"model": "other"}, "history": {}, "state_dict": {}}, path
+    )
+    _, _, outcome = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path)
+    assert (
+        outcome.status == "mismatch"
+        and counter.trainings == 1
+        and "does not match" in capsys.readouterr().out
+    )
+
+
+def test_bad_names_and_configurations(tmp_path):
+    with pytest.raises(ValueError, match="name"):
+        checkpoint_path("../escape", CONFIG, tmp_path)
+    with pytest.raises(ValueError):
+        fingerprint({"lr": float("nan")})

@@ -1,0 +1,34 @@
+"""Table I scenarios: key policies and the shared, cached training."""
+
+import pytest
+import torch
+
+from helpers.profiles import get_profile
+from helpers.scenarios import get_scenario, key_policies, train_scenario
+from helpers.training import predict
+
+
+def test_key_policies_per_scenario():
+    plain_train, plain_test = key_policies(get_scenario("plain"), key_seed=5)
+    assert plain_train.mode == plain_test.mode == "none"
+    train_keys, test_keys = key_policies(get_scenario("encrypted"), key_seed=5)
+    assert train_keys.mode == "fixed" and train_keys.key == test_keys.key
+    with pytest.raises(ValueError, match="unknown scenario"):
+        get_scenario("encrypted_xl")
+
+
+def test_second_call_loads_the_same_model_from_the_cache(cifar_test):
+    smoke = get_profile("smoke")
+    first = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
+    second = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
+    assert (first.cache.status, second.cache.status) == ("miss", "hit")
+    assert first.cache.path == second.cache.path
+    assert torch.equal(
+        predict(first.model, cifar_test, first.test_keys), predict(second.model, cifar_test, second.test_keys)
+    )
+    assert (
+        second.history.loss == first.history.loss
+        and len(second.history.eval_accuracy["test"]) == smoke.epochs
+    )
+    other_key = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=2, progress=False)
+    assert other_key.cache.status == "miss" and other_key.cache.path != first.cache.path

@@ -1,0 +1,143 @@
+"""The training engine: schedule, augmentation, key policies, the adversary hook, and real learning."""
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.data import load_dataset
+from helpers.encryption import BlockKey, encrypt
+from helpers.images import to_float
+from helpers.networks import MnistCNN, encrypted_resnet18
+from helpers.training import (
+    KeyPolicy,
+    TrainingConfig,
+    accuracy,
+    augment_batch,
+    model_input,
+    prepare_model,
+    train_classifier,
+)
+
+
+def test_paper_schedule():
+    config = TrainingConfig.paper_schedule(100)
+    assert config.lr_drop_epochs == (40,) and config.batch_size == 128 and config.optimizer == "sgd"
+    assert config.learning_rate_at(39) == 0.1 and config.learning_rate_at(40) == pytest.approx(0.01)
+    assert TrainingConfig.paper_schedule(10).lr_drop_epochs == (4,)
+    assert TrainingConfig.paper_schedule(1).lr_drop_epochs == ()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": -1}, "epochs must be a positive int"),
+        ({"epochs": 0}, "epochs must be a positive int"),
+        ({"epochs": 2, "batch_size": 0}, "batch_size"),
+        ({"epochs": 2, "optimizer": "rmsprop"}, "optimizer"),
+        ({"epochs": 2, "learning_rate": 0}, "learning_rate"),
+        ({"epochs": 5, "lr_drop_epochs": (5,)}, "lr_drop_epochs"),
+    ],
+)
+def test_bad_training_configurations(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig(**overrides)
+
+
+def test_augmentation_is_a_padded_crop_or_its_mirror(cifar_images):
+    generator = torch.Generator().manual_seed(0)
+    augmented = augment_batch(cifar_images[:6], generator)
+    assert augmented.shape == (6, 3, 32, 32) and augmented.dtype == torch.uint8
+    padded = torch.nn.functional.pad(cifar_images[:6], (4, 4, 4, 4))
+    for image, result in zip(padded, augmented, strict=True):
+        candidates = [image[:, top : top + 32, left : left + 32] for top in range(9) for left in range(9)]
+        assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
+    again = augment_batch(cifar_images[:6], torch.Generator().manual_seed(0))
+    assert torch.equal(augmented, again)
+
+
+def test_key_policies():
+    key = BlockKey.from_seed(1)
+    assert next(KeyPolicy.none().keys()) is None
+    fixed = KeyPolicy.fixed(key).keys()
+    assert next(fixed) == key and next(fixed) == key
+    stream = KeyPolicy.per_batch(seed=3).keys()
+    first, second = next(stream), next(stream)
+    assert first != second and next(KeyPolicy.per_batch(seed=3).keys()) == first
+    description = KeyPolicy.fixed(key).describe()
+    assert description == {"mode": "fixed", "key_fingerprint": key.fingerprint()}  # no key material
+    with pytest.raises(ValueError, match="key mode"):
+        KeyPolicy("sometimes")
+    with pytest.raises(ValueError, match="required"):
+        KeyPolicy("fixed")
+    with pytest.raises(TypeError, match="BlockKey"):
+        KeyPolicy.fixed(123)
+
+
+def test_model_input(cifar_images):
+    key = BlockKey.from_seed(2)
+    assert torch.equal(model_input(cifar_images, None), to_float(cifar_images))
+    assert torch.equal(model_input(cifar_images, key), to_float(encrypt(cifar_images, key)))
+    assert torch.equal(model_input(to_float(cifar_images), key), to_float(encrypt(cifar_images, key)))
+
+
+def test_training_reduces_loss_on_real_digits():
+    train = load_dataset("mnist", "train", limit=1024)
+    test = load_dataset("mnist", "test", limit=500)
+    torch.manual_seed(0)
+    model = prepare_model(MnistCNN(), torch.device("cpu"))
+    config = TrainingConfig(
+        epochs=3, batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0, augment=False
+    )
+    before = accuracy(model, test, KeyPolicy.none())
+    history = train_classifier(
+        model, train, config, KeyPolicy.none(), evaluate_on={"test": (test, KeyPolicy.none())}, progress=False
+    )
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    assert before < 0.3 and history.eval_accuracy["test"][-1] > 0.7  # chance is 0.1
+    assert history.images_per_epoch == 1024 and len(history.epoch_seconds) == 3 and history.images_per_s > 0
+
+
+def test_encrypted_model_is_bound_to_its_key():
+    """Permutation awareness: trained on key A, the adapter + ResNet loses accuracy on key B."""
+    train = load_dataset("cifar10", "train", limit=2048)
+    test = load_dataset("cifar10", "test", limit=500)
+    key_a, key_b = BlockKey.from_seed(10), BlockKey.from_seed(11)
+    torch.manual_seed(0)
+    model = prepare_model(encrypted_resnet18(width=0.125), torch.device("cpu"))
+    config = TrainingConfig(epochs=3, batch_size=64, optimizer="adam", learning_rate=2e-3, weight_decay=0)
+    train_classifier(model, train, config, KeyPolicy.fixed(key_a), progress=False)
+    right, wrong = (
+        accuracy(model, test, KeyPolicy.fixed(key_a)),
+        accuracy(model, test, KeyPolicy.fixed(key_b)),
+    )
+    assert right > 0.3 and right - wrong > 0.12, (right, wrong)
+
+
+def test_adversary_hook_sees_plain_images_and_the_batch_key(cifar_test):
+    calls = []
+    key = BlockKey.from_seed(4)
+
+    def adversary(model, images, labels, batch_key):
+        calls.append((images.dtype, float(images.min()), float(images.max()), batch_key))
+        return torch.zeros_like(images)
+
+    model = prepare_model(encrypted_resnet18(width=0.125), torch.device("cpu"))
+    config = TrainingConfig(epochs=1, batch_size=16)
+    train_classifier(model, cifar_test, config, KeyPolicy.fixed(key), adversary=adversary, progress=False)
+    assert len(calls) == len(cifar_test) // 16
+    assert all(
+        dtype == torch.float32 and low >= 0 and high <= 1 and k == key for dtype, low, high, k in calls
+    )
+
+
+def test_engine_rejects_bad_inputs(cifar_test):
+    model = prepare_model(MnistCNN(), torch.device("cpu"))
+    with pytest.raises(TypeError, match="TrainingConfig"):
+        train_classifier(model, cifar_test, {"epochs": 1}, KeyPolicy.none())
+    unlabelled = type(cifar_test)(
+        "x", "train", cifar_test.images, -torch.ones_like(cifar_test.labels), (), "test"
+    )
+    with pytest.raises(ValueError, match="no labels"):
+        train_classifier(model, unlabelled, TrainingConfig(epochs=1), KeyPolicy.none())
+    with pytest.raises(ValueError, match="swaps"):
+        BlockKey.from_seed(0).with_swaps(-1, np.random.default_rng(0))
