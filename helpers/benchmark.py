@@ -5,6 +5,7 @@ Usage::
     python -m helpers.benchmark encryption                  # 50,000 CIFAR-10 images, best of 5
     python -m helpers.benchmark encryption --device cuda --images 50000 --repeats 10
     python -m helpers.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
+    python -m helpers.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
 
 Each benchmark prints images per second and stores a record with the device's name in
 ``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table.
@@ -19,29 +20,49 @@ import sys
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from helpers import paths
+from helpers.attacks import PGDSettings, pgd
 from helpers.data import load_dataset
 from helpers.encryption import BlockKey, decrypt, encrypt
+from helpers.images import to_float
 from helpers.networks import ResNet18, encrypted_resnet18
 from helpers.runtime import describe_device, library_versions, resolve_device
 from helpers.storage import atomic_write_json
 from helpers.training import KeyPolicy, TrainingConfig, prepare_model, train_classifier
 
 
-def time_calls(function: Callable[[], object], device: torch.device, repeats: int) -> list[float]:
-    """Wall times of ``repeats`` calls after one warm-up call (CUDA synchronised around each)."""
+def time_once(function: Callable[[], object], device: torch.device) -> float:
+    """Wall time of one call (CUDA synchronised before and after)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
     function()
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = time.perf_counter()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
+def time_calls(function: Callable[[], object], device: torch.device, repeats: int) -> list[float]:
+    """Wall times of ``repeats`` calls after one warm-up call."""
+    function()
+    return [time_once(function, device) for _ in range(repeats)]
+
+
+def time_interleaved(
+    functions: dict[str, Callable[[], object]], device: torch.device, repeats: int
+) -> dict[str, list[float]]:
+    """Wall times of competing implementations, measured in turns (A, B, C, A, B, C, …) after one warm-up
+    call each, so that a slow spell of the machine does not favour whichever ran first."""
+    for function in functions.values():
         function()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - start)
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            times[name].append(time_once(function, device))
     return times
 
 
@@ -91,24 +112,97 @@ def benchmark_training(images: int, device: torch.device, repeats: int, width: f
     return record
 
 
+def _reference_attacks(
+    model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, settings: PGDSettings
+):
+    """Independent PGD implementations that are installed: ART (a dev dependency) and torchattacks."""
+    references = {}
+    try:
+        from art.attacks.evasion import ProjectedGradientDescentPyTorch
+        from art.estimators.classification import PyTorchClassifier
+    except ImportError:
+        print("adversarial-robustness-toolbox is not installed (pip install -e '.[dev]'): no ART reference")
+    else:
+        classifier = PyTorchClassifier(
+            model=model,
+            loss=torch.nn.CrossEntropyLoss(),
+            input_shape=tuple(images.shape[1:]),
+            nb_classes=10,
+            clip_values=(0.0, 1.0),
+            device_type="gpu" if images.is_cuda else "cpu",
+        )
+        art_pgd = ProjectedGradientDescentPyTorch(
+            classifier,
+            norm=np.inf,
+            eps=settings.epsilon,
+            eps_step=settings.alpha,
+            max_iter=settings.steps,
+            num_random_init=0,
+            batch_size=len(images),
+            verbose=False,
+        )
+        host_images, host_labels = images.cpu().numpy(), labels.cpu().numpy()
+        references["art"] = lambda: art_pgd.generate(host_images, y=host_labels)
+    try:
+        import torchattacks
+    except ImportError:
+        print(
+            "torchattacks is not installed (its requests pin clashes with Jupyter; pip install --no-deps it)"
+        )
+    else:
+        attack = torchattacks.PGD(
+            model, eps=settings.epsilon, alpha=settings.alpha, steps=settings.steps, random_start=False
+        )
+        references["torchattacks"] = lambda: attack(images, labels)
+    return references
+
+
+def benchmark_pgd(images: int, device: torch.device, repeats: int, width: float) -> dict[str, object]:
+    """PGD-20 (ε 0.1, α 0.01, no random start) on a Plain ResNet18: ours against independent implementations.
+
+    Same model (random weights; the cost does not depend on them), same batch of real CIFAR-10 test images,
+    float32 everywhere; the implementations take turns, best of ``repeats`` after a warm-up.
+    """
+    data = load_dataset("cifar10", "test", limit=images, device=device)
+    torch.manual_seed(0)
+    model = prepare_model(ResNet18(width=width), device).eval()
+    clean, labels = to_float(data.images), data.labels
+    settings = PGDSettings(random_start=False)
+    record: dict[str, object] = {"images": len(data), "width": width, "pgd": settings.to_dict()}
+    attacks = {"ours": lambda: pgd(lambda x: F.cross_entropy(model(x), labels), clean, settings)}
+    attacks.update(_reference_attacks(model, clean, labels, settings))
+    for name, times in time_interleaved(attacks, device, repeats).items():
+        best = min(times)
+        record[name] = {"best_seconds": best, "images_per_s": len(data) / best}
+        print(
+            f"{name}: PGD-{settings.steps} on {len(data)} images in {best:.2f} s "
+            f"→ {len(data) / best:,.0f} images/s"
+        )
+    for name in attacks.keys() - {"ours"}:
+        record[f"speed_ratio_vs_{name}"] = record[name]["best_seconds"] / record["ours"]["best_seconds"]
+        print(f"ours / {name} throughput ratio: {record[f'speed_ratio_vs_{name}']:.2f}")
+    return record
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace, int, torch.device], dict[str, object]]] = {
     "encryption": lambda args, images, device: benchmark_encryption(images, device, args.repeats),
     "training": lambda args, images, device: benchmark_training(images, device, args.repeats, args.width),
+    "pgd": lambda args, images, device: benchmark_pgd(images, device, args.repeats, args.width),
 }
-DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096}
+DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("benchmark", choices=sorted(BENCHMARKS))
     parser.add_argument(
-        "--images", type=int, help="images per call (default: 50,000 encryption, 4,096 training)"
+        "--images", type=int, help="images per call (default: 50,000 encryption, 4,096 training, 256 pgd)"
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed calls or epochs after a warm-up (default 3)"
     )
     parser.add_argument(
-        "--width", type=float, default=1.0, help="ResNet18 width multiplier (training; default 1)"
+        "--width", type=float, default=1.0, help="ResNet18 width multiplier (training, pgd; default 1)"
     )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
     args = parser.parse_args(argv)
@@ -125,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         date_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=library_versions(),
     )
-    variant = f"_width{args.width:g}" if args.benchmark == "training" else ""
+    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd") else ""
     path = atomic_write_json(
         paths.figures_dir() / "benchmarks" / f"{args.benchmark}{variant}_{device.type}.json", record
     )

@@ -86,6 +86,15 @@ class ImageData:
     def has_labels(self) -> bool:
         return bool(len(self)) and bool((self.labels >= 0).all())
 
+    def head(self, count: int | None) -> ImageData:
+        """The first ``count`` images (all of them for ``None``), with the source noting the cut."""
+        if count is None or count >= len(self):
+            return self
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a positive int or None, got {count!r}")
+        source = f"{self.source}, first {count} used"
+        return replace(self, images=self.images[:count], labels=self.labels[:count], source=source)
+
     def to(self, device: torch.device | str) -> ImageData:
         """The same split on ``device``."""
         return replace(self, images=self.images.to(device), labels=self.labels.to(device))

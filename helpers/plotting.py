@@ -8,8 +8,10 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from helpers.attacks import PGDSettings, expected_cross_entropy, pgd
 from helpers.encryption import BlockKey, decrypt, encrypt
-from helpers.images import check_image_tensor
+from helpers.images import check_image_tensor, to_float
+from helpers.training import model_input
 
 
 def _as_displayable(image: torch.Tensor) -> torch.Tensor:
@@ -74,3 +76,55 @@ def plot_block_encryption(images: torch.Tensor, block_size: int, key_seed: int) 
         ["plaintext", "encrypted", "wrong key"],
         title=f"block size M = {block_size}, key seed {key_seed}",
     )
+
+
+def plot_attack_examples(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    key: BlockKey | None,
+    placement: str,
+    settings: PGDSettings,
+    classes: tuple[str, ...],
+) -> Figure:
+    """Clean uint8 images, the PGD perturbation, the adversarial images and what the model sees, with the
+    model's predictions on the clean images (column titles) and on the adversarial ones (under the third row).
+
+    The science behind notebook 03's ε slider: the slider calls exactly this function. Only placements that
+    perturb the plain image (``none``, ``autograd``, ``bpda``) can be drawn this way.
+    """
+    if placement == "encrypted_domain":
+        raise ValueError(
+            "plot_attack_examples draws plain-image perturbations; use 'none', 'autograd' or 'bpda'"
+        )
+    model.eval()
+    clean = to_float(images)
+    generator = torch.Generator(images.device).manual_seed(0)
+    adversarial = pgd(
+        expected_cross_entropy(model, labels, [key], placement), clean, settings, generator=generator
+    )
+    with torch.no_grad():
+        predicted_clean = model(model_input(images, key)).argmax(1)
+        predicted_adversarial = model(model_input(adversarial, key)).argmax(1)
+    perturbation = (0.5 + (adversarial - clean) / (2 * max(settings.epsilon, 1e-8))).clamp(0, 1)
+
+    def names(predicted: torch.Tensor) -> list[str]:
+        pairs = zip(predicted.tolist(), labels.tolist(), strict=True)
+        return [f"{classes[p]}{'' if p == t else ' ✗'}" for p, t in pairs]
+
+    rows = [images, perturbation, adversarial]
+    row_labels = ["clean", f"perturbation\n(±{settings.epsilon:g} → 0..1)", "adversarial"]
+    if key is not None:
+        rows.append(model_input(adversarial, key))
+        row_labels.append("what the\nmodel sees")
+    figure = image_rows(
+        rows,
+        row_labels,
+        column_titles=names(predicted_clean),
+        title=f"PGD ε = {settings.epsilon:g}, {settings.steps} steps, placement '{placement}' (✗: wrong)",
+    )
+    columns = len(images)
+    for axis, title in zip(figure.axes[2 * columns : 3 * columns], names(predicted_adversarial), strict=True):
+        axis.set_xlabel(title, fontsize=8)
+    figure.tight_layout()
+    return figure

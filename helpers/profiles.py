@@ -30,6 +30,24 @@ class Profile:
         epochs: training epochs of those classifiers; the learning-rate
             schedule is the paper's (0.1, then 0.01 after 40 % of the epochs).
         model_width: channel multiplier of those ResNet18s (1.0 is the paper's network).
+        secondary_train_images: training images of the models notebook 03 adds — Encrypted-Adv,
+            Encrypted-Adv-DK and the attacker's transfer surrogate (``None``: the whole split).
+        secondary_epochs: their epochs.
+        adversarial_train_steps: PGD steps per batch in adversarial training (the paper: 20).
+        adversarial_train_alpha: PGD step size in adversarial training (the paper: 0.01).
+        attack_images: test images attacked per scenario and attack (``None``: the whole test split).
+        attack_steps: PGD steps of the test-time attacks (the paper: 20).
+        attack_alpha: PGD step size of the test-time attacks (the paper: 0.01).
+        eot_samples: random keys averaged per step by the EOT attack on the DK models.
+        epsilon_sweep: the ε values of the adversarial-error-versus-ε curves.
+        sweep_images: test images per point of those curves.
+        digit_train_images: training images of the MNIST / SVHN classifiers of RIC (``None``: all).
+        digit_epochs: their epochs.
+        nae_steps: Adam steps of the NAE optimisation (``None``: the paper's — 150 for CIFAR-10, 100 for
+            SVHN, and 300 for MNIST, ours).
+        nae_keys: keys whose ten class NAEs are grown in notebook 04's success-rate study.
+        nae_images: images of the per-image NAE mode (notebook 04).
+        nae_g1_sweep: the margin floors g1 of notebook 04's sweep.
     """
 
     name: str
@@ -42,6 +60,22 @@ class Profile:
     classifier_train_images: int | None
     epochs: int
     model_width: float
+    secondary_train_images: int | None
+    secondary_epochs: int
+    adversarial_train_steps: int
+    adversarial_train_alpha: float
+    attack_images: int | None
+    attack_steps: int
+    attack_alpha: float
+    eot_samples: int
+    epsilon_sweep: tuple[float, ...]
+    sweep_images: int
+    digit_train_images: int | None
+    digit_epochs: int
+    nae_steps: int | None
+    nae_keys: int
+    nae_images: int
+    nae_g1_sweep: tuple[float, ...]
 
 
 PROFILES: dict[str, Profile] = {
@@ -56,6 +90,22 @@ PROFILES: dict[str, Profile] = {
         classifier_train_images=256,
         epochs=1,
         model_width=0.125,
+        secondary_train_images=256,
+        secondary_epochs=1,
+        adversarial_train_steps=2,
+        adversarial_train_alpha=0.05,
+        attack_images=32,
+        attack_steps=5,
+        attack_alpha=0.02,
+        eot_samples=2,
+        epsilon_sweep=(0.05, 0.1),
+        sweep_images=16,
+        digit_train_images=512,
+        digit_epochs=1,
+        nae_steps=20,
+        nae_keys=2,
+        nae_images=16,
+        nae_g1_sweep=(0.0, 5.0),
     ),
     "quick": Profile(
         name="quick",
@@ -68,6 +118,22 @@ PROFILES: dict[str, Profile] = {
         classifier_train_images=None,
         epochs=8,
         model_width=0.25,
+        secondary_train_images=20_000,
+        secondary_epochs=4,
+        adversarial_train_steps=3,
+        adversarial_train_alpha=0.04,
+        attack_images=500,
+        attack_steps=20,
+        attack_alpha=0.01,
+        eot_samples=4,
+        epsilon_sweep=(0.01, 0.02, 0.05, 0.1, 0.2, 0.3),
+        sweep_images=200,
+        digit_train_images=None,
+        digit_epochs=3,
+        nae_steps=None,
+        nae_keys=10,
+        nae_images=200,
+        nae_g1_sweep=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0),
     ),
     "paper": Profile(
         name="paper",
@@ -80,6 +146,22 @@ PROFILES: dict[str, Profile] = {
         classifier_train_images=None,
         epochs=100,
         model_width=1.0,
+        secondary_train_images=None,
+        secondary_epochs=100,
+        adversarial_train_steps=20,
+        adversarial_train_alpha=0.01,
+        attack_images=None,
+        attack_steps=20,
+        attack_alpha=0.01,
+        eot_samples=10,
+        epsilon_sweep=(0.01, 0.02, 0.05, 0.1, 0.2, 0.3),
+        sweep_images=1_000,
+        digit_train_images=None,
+        digit_epochs=20,
+        nae_steps=None,
+        nae_keys=50,
+        nae_images=1_000,
+        nae_g1_sweep=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0),
     ),
 }
 

@@ -2,6 +2,11 @@
 
 Notebooks 02 and 03 ask for the same scenario with the same profile, data, key and seed, and so share one
 checkpoint: whichever runs first trains it.
+
+Budgets: Plain, Encrypted and Encrypted-DK train on the profile's ``classifier_train_images`` for its
+``epochs``; the adversarially trained scenarios, whose every step costs ``adversarial_train_steps + 1``
+forward-backward passes, on ``secondary_train_images`` for ``secondary_epochs`` (the same in the ``paper``
+profile; smaller in ``quick``).
 """
 
 from __future__ import annotations
@@ -11,19 +16,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from helpers import encryption, networks, training
+from helpers import attacks, encryption, networks, training
+from helpers.attacks import PGDSettings, madry_adversary
 from helpers.checkpoints import CacheOutcome, source_fingerprint, train_or_load
 from helpers.data import ImageData
 from helpers.encryption import BlockKey
 from helpers.profiles import Profile
-from helpers.training import (
-    Adversary,
-    KeyPolicy,
-    TrainingConfig,
-    TrainingHistory,
-    prepare_model,
-    train_classifier,
-)
+from helpers.training import KeyPolicy, TrainingConfig, TrainingHistory, prepare_model, train_classifier
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,28 @@ class Scenario:
         name: identifier used in code, file names and ``results.json``.
         label: the paper's name for the row.
         encrypted: the model sees encrypted images through an adaptation network.
+        adversarial: Madry adversarial training (the paper's "Adv").
         different_keys: a fresh key for every mini-batch (the paper's "DK").
     """
 
     name: str
     label: str
     encrypted: bool
+    adversarial: bool
     different_keys: bool
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "plain": Scenario("plain", "Plain", encrypted=False, different_keys=False),
-    "encrypted": Scenario("encrypted", "Encrypted", encrypted=True, different_keys=False),
+    scenario.name: scenario
+    for scenario in (
+        Scenario("plain", "Plain", encrypted=False, adversarial=False, different_keys=False),
+        Scenario("encrypted", "Encrypted", encrypted=True, adversarial=False, different_keys=False),
+        Scenario("encrypted_adv", "Encrypted-Adv", encrypted=True, adversarial=True, different_keys=False),
+        Scenario("encrypted_dk", "Encrypted-DK", encrypted=True, adversarial=False, different_keys=True),
+        Scenario(
+            "encrypted_adv_dk", "Encrypted-Adv-DK", encrypted=True, adversarial=True, different_keys=True
+        ),
+    )
 }
 
 
@@ -93,6 +102,13 @@ class TrainedScenario:
     cache: CacheOutcome
 
 
+def training_attack(profile: Profile) -> PGDSettings:
+    """The PGD of adversarial training: ε = 0.1 with the profile's steps and step size."""
+    return PGDSettings(
+        epsilon=0.1, alpha=profile.adversarial_train_alpha, steps=profile.adversarial_train_steps
+    )
+
+
 def train_scenario(
     name: str,
     train: ImageData,
@@ -103,24 +119,46 @@ def train_scenario(
     seed: int = 0,
     block_size: int = 4,
     three_channel: bool = False,
-    adversary: Adversary | None = None,
-    adversary_settings: dict[str, object] | None = None,
+    adversarial_placement: str = "bpda",
+    train_images: int | None = None,
+    epochs: int | None = None,
     progress: bool = True,
 ) -> TrainedScenario:
     """Train the model of scenario ``name`` with the profile's settings, or load it from the cache.
 
-    The checkpoint is keyed by the scenario, model width, block size, data (name, split, size, source), key
-    policy (by fingerprint), training settings, adversary settings, profile, seed and the source code of the
-    modules involved. The test split is evaluated after every epoch for the curves.
+    Args:
+        name: a key of :data:`SCENARIOS`.
+        train: the training split; the scenario's budget decides how many of its images are used.
+        test: evaluated after every epoch for the curves.
+        profile: sizes (width, epochs, budgets, adversarial-training PGD).
+        key_seed: the secret of the one-key scenarios, the generator seed of the DK ones.
+        seed: model initialisation, data order, augmentation, attack random starts.
+        block_size, three_channel: the encryption's block size and the adapter variant.
+        adversarial_placement: how adversarial training differentiates through the encryption (see
+            :data:`helpers.attacks.PLACEMENTS`); ``"bpda"`` trains on real PGD examples, ``"none"`` on
+            masked-gradient ones. Ignored by scenarios without adversarial training.
+        train_images, epochs: override the scenario's budget (e.g. for an attacker's surrogate model).
+        progress: show a progress bar (else print a line every few epochs).
+
+    The checkpoint is keyed by all of the above that matters, the data's provenance, the key policy (by
+    fingerprint) and the source code of the modules involved.
     """
     scenario = get_scenario(name)
-    if adversary is not None and adversary_settings is None:
-        raise ValueError(
-            "adversary_settings must describe the adversary (it is part of the checkpoint's key)"
-        )
     device = train.images.device
+    default_images, default_epochs = (
+        (profile.secondary_train_images, profile.secondary_epochs)
+        if scenario.adversarial
+        else (profile.classifier_train_images, profile.epochs)
+    )
+    train = train.head(train_images or default_images)
     train_keys, test_keys = key_policies(scenario, key_seed, block_size)
-    config = TrainingConfig.paper_schedule(profile.epochs, seed=seed)
+    config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed)
+    adversary, adversary_description, modules = None, None, [networks, training, encryption]
+    if scenario.adversarial:
+        settings = training_attack(profile)
+        adversary = madry_adversary(settings, adversarial_placement, seed=seed)
+        adversary_description = {"pgd": settings.to_dict(), "placement": adversarial_placement}
+        modules.append(attacks)
     description = {
         "scenario": name,
         "model": {"width": profile.model_width, "block_size": block_size, "three_channel": three_channel},
@@ -130,10 +168,10 @@ def train_scenario(
         },
         "keys": {"train": train_keys.describe(), "test": test_keys.describe()},
         "training": config.to_dict(),
-        "adversary": adversary_settings,
+        "adversary": adversary_description,
         "profile": profile.name,
         "device_type": device.type,
-        "code": source_fingerprint(networks, training, encryption),
+        "code": source_fingerprint(*modules),
     }
 
     def build() -> nn.Module:

@@ -33,6 +33,7 @@ RESULT_KEYS = {
         "epochs",
         "model_width",
     },
+    "03_pgd_robustness_scenarios": {"epsilon", "alpha", "steps", "scenarios", "epsilon_sweep"},
 }
 
 
@@ -56,6 +57,17 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
     results = json.loads((figures_dir() / notebook.stem / "results.json").read_text())
     assert results["profile"] == "smoke" and results["shows_results"] is False
     assert CONTEXT_KEYS | RESULT_KEYS[notebook.stem] <= set(results)
+    if notebook.stem == "03_pgd_robustness_scenarios":
+        assert set(results["scenarios"]) == {
+            "plain",
+            "encrypted",
+            "encrypted_adv",
+            "encrypted_dk",
+            "encrypted_adv_dk",
+        }
+        for row in results["scenarios"].values():
+            assert {"none", "autograd", "bpda", "encrypted_domain"} <= set(row["adversarial_error"])
+        assert all(0 <= error <= 1 for points in results["epsilon_sweep"].values() for _, error in points)
     if "models" in results:
         for errors in results["models"].values():
             assert {"train_error", "test_error"} <= set(errors)

@@ -13,8 +13,27 @@ def test_key_policies_per_scenario():
     assert plain_train.mode == plain_test.mode == "none"
     train_keys, test_keys = key_policies(get_scenario("encrypted"), key_seed=5)
     assert train_keys.mode == "fixed" and train_keys.key == test_keys.key
+    dk_train, dk_test = key_policies(get_scenario("encrypted_adv_dk"), key_seed=5)
+    assert dk_train.mode == dk_test.mode == "per_batch" and dk_train.seed != dk_test.seed
+    assert get_scenario("encrypted_adv").adversarial and not get_scenario("encrypted_dk").adversarial
     with pytest.raises(ValueError, match="unknown scenario"):
         get_scenario("encrypted_xl")
+
+
+def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint(cifar_test):
+    smoke = get_profile("smoke")
+    bpda = train_scenario("encrypted_adv", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
+    masked = train_scenario(
+        "encrypted_adv",
+        cifar_test,
+        cifar_test,
+        profile=smoke,
+        key_seed=1,
+        adversarial_placement="none",
+        progress=False,
+    )
+    assert bpda.cache.path != masked.cache.path
+    assert bpda.history.images_per_epoch == min(len(cifar_test), smoke.secondary_train_images)
 
 
 def test_second_call_loads_the_same_model_from_the_cache(cifar_test):

@@ -1,0 +1,296 @@
+"""L∞ PGD (Madry et al. 2018) and where its gradient goes through the block-wise encryption.
+
+PGD, eq. (1) of Maung Maung et al. (2019)::
+
+    x_{t+1} = clip_{x, ε}( x_t + α · sign(∇_x L(θ, x_t, y)) )
+
+projected onto the L∞ ball of radius ε around the clean image and onto [0, 1]; the course adds Madry's
+random start ``x_0 = x + U(−ε, ε)`` (an option, on by default).
+
+Against an encrypted model the attacker perturbs the **plain** image and the victim encrypts the result, so
+the gradient has to pass through the encryption. The *placement* says how it does (see
+:data:`PLACEMENTS`): not at all (``none``), through a float re-implementation differentiated by autograd
+(``autograd``), through a straight-through surrogate (``bpda``, Athalye et al. 2018), or not needed because
+the attacker perturbs the ciphertext itself (``encrypted_domain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.data import ImageData
+from helpers.encryption import BlockKey, gather_map
+from helpers.images import check_float_images, to_float
+from helpers.training import Adversary, KeyPolicy, model_input
+
+PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
+"""Where the attack's gradient meets the encryption.
+
+- ``none``: the encryption is a non-differentiable uint8 step (what a NumPy implementation gives); the attack
+  gets no gradient and only its random start perturbs the image;
+- ``autograd``: a float re-implementation differentiated by autograd — ``floor`` has zero gradient, so only
+  the lower nibbles pass gradient;
+- ``bpda``: exact encryption forward, straight-through ``floor`` and rounding backward (Backward Pass
+  Differentiable Approximation) — the upper nibbles, which carry the image, pass gradient;
+- ``encrypted_domain``: the attacker perturbs the ciphertext directly, within the same ε (an upper bound).
+"""
+
+
+@dataclass(frozen=True)
+class PGDSettings:
+    """PGD's parameters; the defaults are the paper's (ε = 0.1, α = 0.01, 20 steps, images in [0, 1])."""
+
+    epsilon: float = 0.1
+    alpha: float = 0.01
+    steps: int = 20
+    random_start: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("epsilon", "alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"steps must be an int >= 1, got {self.steps!r}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "epsilon": self.epsilon,
+            "alpha": self.alpha,
+            "steps": self.steps,
+            "random_start": self.random_start,
+        }
+
+
+def pgd(
+    loss: Callable[[torch.Tensor], torch.Tensor],
+    images: torch.Tensor,
+    settings: PGDSettings,
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Projected gradient *ascent* on ``loss`` within the L∞ ball of ``settings.epsilon`` around ``images``.
+
+    Args:
+        loss: maps a batch of float images to a scalar to maximise (e.g. the mean cross-entropy of the true
+            labels); if it does not depend differentiably on its input, the steps do not move.
+        images: clean float images in ``[0, 1]``.
+        settings: ε, α, steps, random start.
+        generator: for the random start (reproducible attacks).
+
+    Returns:
+        Adversarial images in ``[0, 1]`` with ``|x_adv − x|∞ ≤ ε``, detached.
+    """
+    if not isinstance(settings, PGDSettings):
+        raise TypeError(f"settings must be a PGDSettings, got {type(settings).__name__}")
+    clean = check_float_images(images).detach()
+    epsilon = settings.epsilon
+    adversarial = clean.clone()
+    if settings.random_start:
+        noise = torch.rand(clean.shape, generator=generator, device=clean.device, dtype=clean.dtype)
+        adversarial = (clean + (2 * noise - 1) * epsilon).clamp(0, 1)
+    for _ in range(settings.steps):
+        adversarial.requires_grad_(True)
+        (gradient,) = torch.autograd.grad(loss(adversarial), adversarial, allow_unused=True)
+        if gradient is None:  # the loss does not depend differentiably on the input: no step can move
+            break
+        adversarial = adversarial.detach() + settings.alpha * gradient.sign()
+        adversarial = torch.minimum(torch.maximum(adversarial, clean - epsilon), clean + epsilon).clamp(0, 1)
+    return adversarial.detach()
+
+
+def _straight_through(value: torch.Tensor, rounded: torch.Tensor) -> torch.Tensor:
+    """``rounded`` forward, gradient of the identity backward."""
+    return value + (rounded - value).detach()
+
+
+def encrypt_float(images: torch.Tensor, key: BlockKey, *, straight_through: bool) -> torch.Tensor:
+    """The block-wise encryption on float images in ``[0, 1]``, written with differentiable operations.
+
+    The forward value equals ``to_float(encrypt(to_uint8(images), key))`` exactly. Bytes are rounded to the
+    8-bit grid with a straight-through estimator, then split into nibbles with ``floor``:
+
+    - ``straight_through=False`` (placement ``autograd``): autograd's ``floor`` has zero gradient, so upper
+      nibbles pass none and lower nibbles (``b − 16·floor(b/16)``) pass all of it;
+    - ``straight_through=True`` (placement ``bpda``): ``floor`` is straight-through too, so an upper nibble
+      behaves like ``b/16`` backward and a lower nibble like a constant.
+    """
+    images = check_float_images(images)
+    if not isinstance(key, BlockKey):
+        raise TypeError(f"key must be a BlockKey, got {type(key).__name__}")
+    channels, height, width = images.shape[-3:]
+    plan = gather_map(key, height, width, images.device)
+    scaled = 255 * images.reshape(-1, channels * height * width)
+    byte = _straight_through(scaled, torch.round(scaled))
+
+    def nibble(source: torch.Tensor, shift: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+        value = byte.index_select(1, source)
+        upper = (
+            _straight_through(value / 16, torch.floor(value / 16))
+            if straight_through
+            else torch.floor(value / 16)
+        )
+        chosen = torch.where(shift == 4, upper, value - 16 * upper)
+        return torch.where(flip == 15, 15 - chosen, chosen)
+
+    lower = nibble(plan.lower_source, plan.lower_shift, plan.lower_flip)
+    upper = nibble(plan.upper_source, plan.upper_shift, plan.upper_flip)
+    return ((16 * upper + lower) / 255).reshape(images.shape)
+
+
+def _check_placement(placement: str) -> str:
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    return placement
+
+
+def attacked_view(
+    model: nn.Module, key: BlockKey | None, placement: str
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The function from plain float images to logits that the attacker differentiates.
+
+    For ``key=None`` (an unencrypted model) every placement is the model itself. For ``encrypted_domain`` the
+    attacker's input is the ciphertext, so the view is the model itself too.
+    """
+    _check_placement(placement)
+    if key is None or placement == "encrypted_domain":
+        return model
+    if placement == "none":
+        return lambda images: model(encrypt_float(images, key, straight_through=False).detach())
+    return lambda images: model(encrypt_float(images, key, straight_through=placement == "bpda"))
+
+
+def expected_cross_entropy(
+    model: nn.Module, labels: torch.Tensor, keys: Sequence[BlockKey | None], placement: str
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Cross-entropy of the true labels averaged over ``keys`` — Expectation over Transformation (EOT).
+
+    With one key this is the plain white-box loss; with several random keys it attacks a model that encrypts
+    each batch with a key the attacker does not know (the DK scenarios).
+    """
+    views = [attacked_view(model, key, placement) for key in keys]
+    return lambda images: torch.stack([F.cross_entropy(view(images), labels) for view in views]).mean()
+
+
+def adversarial_predictions(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    victim_key: BlockKey | None,
+    placement: str,
+    settings: PGDSettings,
+    *,
+    attacker_keys: Sequence[BlockKey | None] | None = None,
+    attacker_model: nn.Module | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Attack one batch of uint8 plain ``images`` and return the victim's predictions on the result.
+
+    The victim encrypts what it receives with ``victim_key`` (``None``: an unencrypted model). The attacker
+    differentiates ``attacker_model`` (default: the victim itself — white box) through ``attacker_keys``
+    (default: the victim's key; several keys: EOT; the attacker's own key: a transfer attack) with the given
+    placement. For ``encrypted_domain`` the attacker perturbs the victim's ciphertext directly. Whatever the
+    attacker produces is rounded to 8 bits before the victim sees it, as a real image would be.
+    """
+    _check_placement(placement)
+    model.eval()
+    surrogate = (attacker_model or model).eval()
+    keys = list(attacker_keys) if attacker_keys is not None else [victim_key]
+    autocast = torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=images.device.type == "cuda")
+    with autocast:
+        if placement == "encrypted_domain":
+            ciphertext = model_input(images, victim_key)
+            adversarial = pgd(
+                lambda x: F.cross_entropy(surrogate(x), labels), ciphertext, settings, generator=generator
+            )
+            seen = torch.round(adversarial * 255) / 255
+        else:
+            loss = expected_cross_entropy(surrogate, labels, keys, placement)
+            adversarial = pgd(loss, to_float(images), settings, generator=generator)
+            seen = model_input(adversarial, victim_key)
+        with torch.no_grad():
+            return model(seen).argmax(1)
+
+
+KeyChooser = Callable[[BlockKey | None], Sequence[BlockKey | None]]
+"""Given the victim's key for a batch, the keys the attacker differentiates through."""
+
+
+def random_keys(samples: int, seed: int, block_size: int = 4, channels: int = 3) -> KeyChooser:
+    """An attacker who does not know the key and averages over ``samples`` fresh random keys (EOT)."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples must be a positive int, got {samples!r}")
+    rng = np.random.default_rng(seed)
+    return lambda _victim_key: [BlockKey.random(rng, block_size, channels) for _ in range(samples)]
+
+
+def adversarial_error(
+    model: nn.Module,
+    data: ImageData,
+    victim_keys: KeyPolicy,
+    placement: str,
+    settings: PGDSettings,
+    *,
+    attacker_keys: KeyChooser | None = None,
+    attacker_model: nn.Module | None = None,
+    batch_size: int = 250,
+    seed: int = 0,
+) -> float:
+    """Error of ``model`` on PGD examples of every image of ``data`` (see :func:`adversarial_predictions`).
+
+    Each batch is encrypted by the victim with the next key of ``victim_keys``. ``attacker_keys`` maps that
+    key to the keys the attacker uses (default: the same key, a white-box attacker);
+    ``attacker_model`` defaults to the victim (white box) or is the attacker's surrogate (transfer).
+    """
+    _check_placement(placement)
+    device = next(model.parameters()).device
+    generator = torch.Generator(device).manual_seed(seed)
+    wrong = 0
+    batches = zip(
+        data.images.split(batch_size), data.labels.split(batch_size), victim_keys.keys(), strict=False
+    )
+    for images, labels, victim_key in batches:
+        keys = attacker_keys(victim_key) if attacker_keys is not None else None
+        predictions = adversarial_predictions(
+            model,
+            images.to(device),
+            labels.to(device),
+            victim_key,
+            placement,
+            settings,
+            attacker_keys=keys,
+            attacker_model=attacker_model,
+            generator=generator,
+        )
+        wrong += int((predictions != labels.to(device)).sum())
+    return wrong / len(data)
+
+
+def madry_adversary(settings: PGDSettings, placement: str, seed: int = 0) -> Adversary:
+    """Madry et al. (2018) adversarial training: every training batch is replaced by its PGD examples.
+
+    Plugs into :func:`helpers.training.train_classifier` (``adversary=``). The attack runs against the
+    model being trained, in eval mode (batch-norm statistics are not updated by attack steps), through the
+    batch's own key with the given placement.
+    """
+    _check_placement(placement)
+    if placement == "encrypted_domain":
+        raise ValueError("adversarial training perturbs plain images; use 'none', 'autograd' or 'bpda'")
+    generators: dict[torch.device, torch.Generator] = {}
+
+    def adversary(
+        model: nn.Module, images: torch.Tensor, labels: torch.Tensor, key: BlockKey | None
+    ) -> torch.Tensor:
+        generator = generators.setdefault(images.device, torch.Generator(images.device).manual_seed(seed))
+        model.eval()
+        return pgd(
+            expected_cross_entropy(model, labels, [key], placement), images, settings, generator=generator
+        )
+
+    return adversary

@@ -1,0 +1,210 @@
+"""PGD and its placements: the ε-ball, an independent reference, gradients through the encryption,
+real attack success, adversarial training, and clear errors."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from helpers.attacks import (
+    PGDSettings,
+    adversarial_error,
+    attacked_view,
+    encrypt_float,
+    expected_cross_entropy,
+    madry_adversary,
+    pgd,
+    random_keys,
+)
+from helpers.data import load_dataset
+from helpers.encryption import BlockKey, encrypt
+from helpers.images import to_float
+from helpers.networks import ResNet18, encrypted_resnet18
+from helpers.training import KeyPolicy, TrainingConfig, accuracy, model_input, prepare_model, train_classifier
+
+
+def small_model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 8 * 8, 10)
+    ).eval()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    epsilon=st.floats(0, 0.5),
+    alpha=st.floats(0.001, 0.2),
+    steps=st.integers(1, 6),
+    random_start=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_pgd_stays_in_the_epsilon_ball_and_the_unit_cube(epsilon, alpha, steps, random_start, seed):
+    model = small_model()
+    generator = torch.Generator().manual_seed(seed)
+    images, labels = (
+        torch.rand(6, 3, 8, 8, generator=generator),
+        torch.randint(0, 10, (6,), generator=generator),
+    )
+    attack = PGDSettings(epsilon=epsilon, alpha=alpha, steps=steps, random_start=random_start)
+    adversarial = pgd(lambda x: F.cross_entropy(model(x), labels), images, attack, generator=generator)
+    assert (adversarial - images).abs().max() <= epsilon + 1e-6
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+
+
+def test_pgd_without_random_start_equals_an_independent_implementation():
+    """Adversarial Robustness Toolbox's PGD (a test-only dependency) on the same model and batch."""
+    from art.attacks.evasion import ProjectedGradientDescentPyTorch
+    from art.estimators.classification import PyTorchClassifier
+
+    model = small_model()
+    generator = torch.Generator().manual_seed(0)
+    images, labels = (
+        torch.rand(16, 3, 8, 8, generator=generator),
+        torch.randint(0, 10, (16,), generator=generator),
+    )
+    classifier = PyTorchClassifier(
+        model=model, loss=nn.CrossEntropyLoss(), input_shape=(3, 8, 8), nb_classes=10, clip_values=(0.0, 1.0)
+    )
+    reference = ProjectedGradientDescentPyTorch(
+        classifier,
+        norm=np.inf,
+        eps=0.1,
+        eps_step=0.01,
+        max_iter=20,
+        num_random_init=0,
+        batch_size=16,
+        verbose=False,
+    ).generate(images.numpy(), y=labels.numpy())
+    ours = pgd(lambda x: F.cross_entropy(model(x), labels), images, PGDSettings(random_start=False))
+    assert np.abs(ours.numpy() - reference).max() < 1e-5
+
+
+def test_float_encryption_is_exact_in_the_forward_pass(cifar_images):
+    key = BlockKey.from_seed(3)
+    exact = to_float(encrypt(cifar_images, key))
+    for straight_through in (False, True):
+        assert torch.equal(
+            encrypt_float(to_float(cifar_images), key, straight_through=straight_through), exact
+        )
+    nudged = (to_float(cifar_images) + 0.3 / 255).clamp(
+        0, 1
+    )  # off the 8-bit grid: rounded like a client would
+    assert torch.equal(encrypt_float(nudged, key, straight_through=True), exact)
+
+
+def _input_gradient(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, key: BlockKey, placement: str
+):
+    x = images.clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(
+        expected_cross_entropy(model, labels, [key], placement)(x), x, allow_unused=True
+    )
+    return gradient
+
+
+def test_bpda_passes_gradient_where_none_passes_none(cifar_test):
+    torch.manual_seed(0)
+    model = encrypted_resnet18(width=0.125).eval()
+    images, labels, key = to_float(cifar_test.images[:8]), cifar_test.labels[:8], BlockKey.from_seed(1)
+    assert _input_gradient(model, images, labels, key, "none") is None
+    for placement in ("autograd", "bpda"):
+        gradient = _input_gradient(model, images, labels, key, placement)
+        assert gradient is not None and (gradient != 0).float().mean() > 0.5
+    assert (
+        attacked_view(model, key, "encrypted_domain") is model and attacked_view(model, None, "bpda") is model
+    )
+
+
+def test_autograd_gradient_only_sees_lower_nibbles():
+    """With autograd's zero-gradient floor, an output byte's upper nibble passes no gradient."""
+    key = BlockKey.from_seed(0, block_size=1, channels=1)  # one pixel: two nibbles, one permutation of 2
+    x = torch.full((1, 1, 1, 1), 100 / 255, requires_grad=True)
+    for straight_through in (False, True):
+        (gradient,) = torch.autograd.grad(encrypt_float(x, key, straight_through=straight_through).sum(), x)
+        # the output byte = 16·(nibble that lands upper) + (nibble that lands lower); see the docstring
+        source_of_upper = key.permutation[1]  # 0: the plaintext lower nibble, 1: the plaintext upper nibble
+        sign_upper = -1 if key.effective_mask()[1] else 1
+        sign_lower = -1 if key.effective_mask()[0] else 1
+        upper_gradient = (
+            (1 / 16 if straight_through else 0.0)
+            if source_of_upper == 1
+            else (0.0 if straight_through else 1.0)
+        )
+        lower_gradient = (
+            (0.0 if straight_through else 1.0)
+            if source_of_upper == 1
+            else (1 / 16 if straight_through else 0.0)
+        )
+        expected = 16 * sign_upper * upper_gradient + sign_lower * lower_gradient
+        assert gradient.item() == pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def small_cifar():
+    return load_dataset("cifar10", "train", limit=2048), load_dataset("cifar10", "test", limit=200)
+
+
+def _trained(model: nn.Module, train, keys: KeyPolicy) -> nn.Module:
+    model = prepare_model(model, torch.device("cpu"))
+    config = TrainingConfig(epochs=3, batch_size=64, optimizer="adam", learning_rate=2e-3, weight_decay=0)
+    train_classifier(model, train, config, keys, progress=False)
+    return model
+
+
+def test_pgd_breaks_a_trained_plain_model(small_cifar):
+    train, test = small_cifar
+    torch.manual_seed(0)
+    model = _trained(ResNet18(width=0.125), train, KeyPolicy.none())
+    clean_error = 1 - accuracy(model, test, KeyPolicy.none())
+    attacked = adversarial_error(model, test, KeyPolicy.none(), "bpda", PGDSettings(steps=10))
+    assert clean_error < 0.7 and attacked > 0.97, (clean_error, attacked)
+
+
+def test_placements_on_a_trained_encrypted_model(small_cifar):
+    train, test = small_cifar
+    key = BlockKey.from_seed(7)
+    torch.manual_seed(0)
+    model = _trained(encrypted_resnet18(width=0.125), train, KeyPolicy.fixed(key))
+    clean_error = 1 - accuracy(model, test, KeyPolicy.fixed(key))
+    attack = PGDSettings(steps=10)
+    errors = {
+        placement: adversarial_error(model, test, KeyPolicy.fixed(key), placement, attack)
+        for placement in ("none", "bpda", "encrypted_domain")
+    }
+    # masked gradients leave the model almost untouched; a gradient that reaches the image breaks it
+    assert errors["none"] < clean_error + 0.15 and errors["bpda"] > 0.95 and errors["encrypted_domain"] > 0.95
+    eot = adversarial_error(
+        model, test, KeyPolicy.fixed(key), "bpda", attack, attacker_keys=random_keys(2, 0)
+    )
+    assert clean_error - 0.05 <= eot <= 1  # random keys: a weak attack, but never one that helps
+
+
+def test_madry_adversary_produces_bounded_examples(cifar_test):
+    model = encrypted_resnet18(width=0.125).eval()
+    adversary = madry_adversary(PGDSettings(steps=2, alpha=0.05), "bpda")
+    images = to_float(cifar_test.images[:8])
+    adversarial = adversary(model, images, cifar_test.labels[:8], BlockKey.from_seed(1))
+    assert (adversarial - images).abs().max() <= 0.1 + 1e-6 and not torch.equal(adversarial, images)
+    assert torch.equal(model_input(adversarial, None), adversarial)
+    with pytest.raises(ValueError, match="plain images"):
+        madry_adversary(PGDSettings(), "encrypted_domain")
+
+
+def test_bad_inputs():
+    model = small_model()
+    labels = torch.zeros(2, dtype=torch.long)
+    with pytest.raises(ValueError, match="epsilon"):
+        PGDSettings(epsilon=-0.1)
+    with pytest.raises(ValueError, match="steps"):
+        PGDSettings(steps=0)
+    with pytest.raises(ValueError, match="placement"):
+        attacked_view(model, BlockKey.from_seed(0), "sideways")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        pgd(lambda x: F.cross_entropy(model(x), labels), torch.full((2, 3, 8, 8), 2.0), PGDSettings())
+    with pytest.raises(TypeError, match="PGDSettings"):
+        pgd(lambda x: x.sum(), torch.rand(2, 3, 8, 8), {"epsilon": 0.1})
+    with pytest.raises(ValueError, match="samples"):
+        random_keys(0, seed=0)
