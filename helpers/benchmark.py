@@ -6,6 +6,7 @@ Usage::
     python -m helpers.benchmark encryption --device cuda --images 50000 --repeats 10
     python -m helpers.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
     python -m helpers.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
+    python -m helpers.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
 
 Each benchmark prints images per second and stores a record with the device's name in
 ``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table.
@@ -29,6 +30,8 @@ from helpers.attacks import PGDSettings, pgd
 from helpers.data import load_dataset
 from helpers.encryption import BlockKey, decrypt, encrypt
 from helpers.images import to_float
+from helpers.keys import SecretKey
+from helpers.nae import NaeSettings, class_naes, image_naes
 from helpers.networks import ResNet18, encrypted_resnet18
 from helpers.runtime import describe_device, library_versions, resolve_device
 from helpers.storage import atomic_write_json
@@ -184,29 +187,60 @@ def benchmark_pgd(images: int, device: torch.device, repeats: int, width: float)
     return record
 
 
+def benchmark_nae(images: int, device: torch.device, repeats: int, width: float) -> dict[str, object]:
+    """NAE generation on CIFAR-10 with the paper's settings (150 Adam steps, g1 = 5, clean mode).
+
+    The classifier is a ResNet18 with random weights: in ``clean`` mode every step runs, so the cost does not
+    depend on the weights. Reported: seconds for one key's 10 class NAEs (one batch) and the throughput of
+    the per-image mode on ``images`` NAEs (batches of 256); best of ``repeats`` after a warm-up.
+    """
+    torch.manual_seed(0)
+    classifier = prepare_model(ResNet18(width=width), device).eval().requires_grad_(False)
+    settings = NaeSettings.for_dataset("cifar10")
+    key = SecretKey.from_int(2**127 + 1)
+    shape = (3, 32, 32)
+    ids = torch.arange(images)
+    targets = ids % 10
+    ten = min(time_calls(lambda: class_naes(classifier, key, shape, 10, settings), device, repeats))
+    per_image = min(
+        time_calls(lambda: image_naes(classifier, key, ids, targets, shape, settings), device, repeats)
+    )
+    print(f"one key, 10 classes: {ten:.2f} s ({settings.steps} steps, ResNet18 ×{width})")
+    print(f"per-image mode: {images} NAEs in {per_image:.2f} s → {images / per_image:,.1f} NAEs/s")
+    return {
+        "width": width,
+        "nae": settings.to_dict(),
+        "seconds_per_10_class_batch": ten,
+        "per_image": {"images": images, "best_seconds": per_image, "naes_per_s": images / per_image},
+    }
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace, int, torch.device], dict[str, object]]] = {
     "encryption": lambda args, images, device: benchmark_encryption(images, device, args.repeats),
     "training": lambda args, images, device: benchmark_training(images, device, args.repeats, args.width),
     "pgd": lambda args, images, device: benchmark_pgd(images, device, args.repeats, args.width),
+    "nae": lambda args, images, device: benchmark_nae(images, device, args.repeats, args.width),
 }
-DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256}
+DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("benchmark", choices=sorted(BENCHMARKS))
     parser.add_argument(
-        "--images", type=int, help="images per call (default: 50,000 encryption, 4,096 training, 256 pgd)"
+        "--images",
+        type=int,
+        help="images per call (default: 50,000 encryption, 4,096 training, 256 pgd and nae)",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed calls or epochs after a warm-up (default 3)"
     )
     parser.add_argument(
-        "--width", type=float, default=1.0, help="ResNet18 width multiplier (training, pgd; default 1)"
+        "--width", type=float, default=1.0, help="ResNet18 width multiplier (training, pgd, nae; default 1)"
     )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
     args = parser.parse_args(argv)
-    images = args.images or DEFAULT_IMAGES[args.benchmark]
+    images = DEFAULT_IMAGES[args.benchmark] if args.images is None else args.images
     if images < 1 or args.repeats < 1 or not args.width > 0:
         parser.error("--images, --repeats and --width must be positive")
 
@@ -219,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         date_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=library_versions(),
     )
-    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd") else ""
+    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd", "nae") else ""
     path = atomic_write_json(
         paths.figures_dir() / "benchmarks" / f"{args.benchmark}{variant}_{device.type}.json", record
     )

@@ -29,6 +29,10 @@ from helpers.storage import atomic_write_with
 CHECKPOINT_FORMAT = 1
 
 
+class ConfigurationMismatch(Exception):
+    """A readable cache file whose stored configuration is not the requested one."""
+
+
 def canonical(config: Mapping[str, Any]) -> dict[str, Any]:
     """``config`` as plain JSON types (what is hashed and what is stored beside the weights)."""
     return json.loads(json.dumps(config, sort_keys=True, allow_nan=False))
@@ -47,6 +51,16 @@ def source_fingerprint(*modules: ModuleType) -> str:
     return digest.hexdigest()[:16]
 
 
+def state_fingerprint(model: nn.Module) -> str:
+    """A hash of a model's weights and buffers (names, shapes, dtypes, values): names a trained model."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        value = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}:{value.dtype}:{tuple(value.shape)}".encode())
+        digest.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+    return digest.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class CacheOutcome:
     """What :func:`train_or_load` did: ``status`` is ``hit``, ``miss``, ``corrupt`` or ``mismatch``."""
@@ -56,12 +70,54 @@ class CacheOutcome:
     message: str
 
 
-def checkpoint_path(name: str, config: Mapping[str, Any], cache_dir: Path | None = None) -> Path:
-    """Where the checkpoint for ``name`` and ``config`` lives."""
+def checkpoint_path(
+    name: str, config: Mapping[str, Any], cache_dir: Path | None = None, subfolder: str = "checkpoints"
+) -> Path:
+    """Where the checkpoint (or cached tensors) for ``name`` and ``config`` lives."""
     if not name or not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"name must be letters, digits, '-' or '_', got {name!r}")
-    folder = (cache_dir or paths.cache_dir()) / "checkpoints"
+    folder = (cache_dir or paths.cache_dir()) / subfolder
     return folder / f"{name}-{fingerprint(config)}.pt"
+
+
+def tensors_or_compute(
+    name: str,
+    config: Mapping[str, Any],
+    compute: Callable[[], Mapping[str, torch.Tensor]],
+    *,
+    cache_dir: Path | None = None,
+    subfolder: str = "tensors",
+) -> tuple[dict[str, torch.Tensor], CacheOutcome]:
+    """Return the tensors that ``compute()`` makes for ``config``, from the cache when they are there.
+
+    Same rules as :func:`train_or_load`: the file is ``<cache>/<subfolder>/<name>-<fingerprint>.pt``, written
+    atomically, read with ``weights_only=True``, and recomputed when unreadable or when its stored
+    configuration differs. Tensors are stored on the CPU and returned there.
+    """
+    config = canonical(config)
+    path = checkpoint_path(name, config, cache_dir, subfolder)
+    status, message = "miss", f"no cached {path.name}: computing"
+    if path.exists():
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+                raise ValueError(f"not a format-{CHECKPOINT_FORMAT} file")
+            if payload["config"] != config:
+                raise ConfigurationMismatch("the stored configuration differs from the requested one")
+        except ConfigurationMismatch as error:
+            status, message = "mismatch", f"cached {path.name} does not match ({error}): recomputing"
+        except Exception as error:  # truncated, corrupt or foreign file
+            status, message = (
+                "corrupt",
+                f"cached {path.name} is unreadable ({type(error).__name__}): recomputing",
+            )
+        else:
+            return dict(payload["tensors"]), CacheOutcome("hit", path, f"loaded {path.name}")
+    print(message)
+    tensors = {key: value.detach().cpu().contiguous() for key, value in compute().items()}
+    payload = {"format": CHECKPOINT_FORMAT, "config": config, "tensors": tensors}
+    atomic_write_with(path, lambda handle: torch.save(payload, handle))
+    return tensors, CacheOutcome(status, path, message)
 
 
 def _load(path: Path, config: dict[str, Any], build: Callable[[], nn.Module]) -> tuple[nn.Module, dict]:
@@ -69,7 +125,7 @@ def _load(path: Path, config: dict[str, Any], build: Callable[[], nn.Module]) ->
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"not a format-{CHECKPOINT_FORMAT} checkpoint")
     if payload["config"] != config:
-        raise LookupError("the stored configuration differs from the requested one")
+        raise ConfigurationMismatch("the stored configuration differs from the requested one")
     model = build()
     model.load_state_dict(payload["state_dict"])
     return model, payload["history"]
@@ -101,7 +157,7 @@ def train_or_load(
     if path.exists():
         try:
             model, history = _load(path, config, build)
-        except LookupError as error:
+        except ConfigurationMismatch as error:
             status, message = "mismatch", f"checkpoint {path.name} does not match ({error}): retraining"
         except Exception as error:  # unreadable file: truncated, corrupt, wrong format, wrong architecture
             status, message = (

@@ -70,6 +70,19 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run a block with ``count`` intra-op CPU threads, then restore the previous number."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive int, got {count!r}")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 @dataclass
 class Stopwatch:
     """Elapsed wall time of a ``with timed(...)`` block, in seconds."""

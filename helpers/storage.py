@@ -22,10 +22,12 @@ def _permissions_for_new_files() -> int:
 
 
 @contextmanager
-def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[BinaryIO]:
     """Open a temporary binary file next to ``path``; on success rename it to ``path``.
 
-    If the block raises, the temporary file is removed and ``path`` is left untouched.
+    The file gets permission bits ``mode`` (e.g. ``0o600`` for a secret) or, by default, what ``open()``
+    would give under the current umask. If the block raises, the temporary file is removed and ``path`` is
+    left untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +36,8 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     )
     try:
-        os.chmod(handle.name, _permissions_for_new_files())  # mkstemp creates 0600; use the umask like open()
+        # mkstemp creates 0600; use the umask like open() unless told otherwise
+        os.chmod(handle.name, _permissions_for_new_files() if mode is None else mode)
         with handle:
             yield handle
             handle.flush()
@@ -52,9 +55,11 @@ def atomic_write_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], 
     return Path(path)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    return atomic_write_with(path, lambda handle: handle.write(text.encode("utf-8")))
+def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int | None = None) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (with permission bits ``mode`` when given)."""
+    with atomic_file(path, mode) as handle:
+        handle.write(text.encode("utf-8"))
+    return Path(path)
 
 
 def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:

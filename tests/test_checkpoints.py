@@ -4,7 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.checkpoints import CHECKPOINT_FORMAT, checkpoint_path, fingerprint, train_or_load
+from helpers.checkpoints import (
+    CHECKPOINT_FORMAT,
+    checkpoint_path,
+    fingerprint,
+    state_fingerprint,
+    tensors_or_compute,
+    train_or_load,
+)
 
 
 class Counter:
@@ -77,3 +84,31 @@ def test_bad_names_and_configurations(tmp_path):
         checkpoint_path("../escape", CONFIG, tmp_path)
     with pytest.raises(ValueError):
         fingerprint({"lr": float("nan")})
+
+
+def test_cached_tensors_miss_hit_and_corrupt_file(tmp_path, capsys):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"values": torch.arange(5.0)}
+
+    first, outcome = tensors_or_compute("toy", CONFIG, compute, cache_dir=tmp_path)
+    second, again = tensors_or_compute("toy", CONFIG, compute, cache_dir=tmp_path)
+    assert (outcome.status, again.status, len(calls)) == ("miss", "hit", 1)
+    assert torch.equal(first["values"], second["values"])
+    assert outcome.path.parent.name == "tensors"
+    outcome.path.write_bytes(b"truncated")
+    third, repaired = tensors_or_compute("toy", CONFIG, compute, cache_dir=tmp_path)
+    assert repaired.status == "corrupt" and len(calls) == 2 and torch.equal(third["values"], first["values"])
+    assert "unreadable" in capsys.readouterr().out
+
+
+def test_state_fingerprint_follows_the_weights():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    before = state_fingerprint(model)
+    assert state_fingerprint(model) == before
+    with torch.no_grad():
+        model.bias[0] += 1e-6
+    assert state_fingerprint(model) != before

@@ -34,6 +34,16 @@ RESULT_KEYS = {
         "model_width",
     },
     "03_pgd_robustness_scenarios": {"epsilon", "alpha", "steps", "scenarios", "epsilon_sweep"},
+    "04_noise_like_adversarial_examples": {
+        "success_rate",
+        "mean_final_margin",
+        "steps",
+        "g1",
+        "mode",
+        "deterministic",
+        "max_abs_drift_threads",
+        "seconds_per_10_class_batch",
+    },
 }
 
 
@@ -68,6 +78,9 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
         for row in results["scenarios"].values():
             assert {"none", "autograd", "bpda", "encrypted_domain"} <= set(row["adversarial_error"])
         assert all(0 <= error <= 1 for points in results["epsilon_sweep"].values() for _, error in points)
+    if notebook.stem == "04_noise_like_adversarial_examples":
+        assert results["deterministic"] is True  # regenerating a key's NAEs is bit-identical
+        assert 0 <= results["success_rate"] <= 1 and results["max_abs_drift_threads"] >= 0
     if "models" in results:
         for errors in results["models"].values():
             assert {"train_error", "test_error"} <= set(errors)

@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from helpers.runtime import describe_device, library_versions, resolve_device, seed_everything, timed
+from helpers.runtime import (
+    describe_device,
+    library_versions,
+    resolve_device,
+    seed_everything,
+    timed,
+    torch_threads,
+)
 
 
 def test_auto_device_follows_cuda_availability():
@@ -45,3 +52,12 @@ def test_versions_and_device_description():
     assert {"python", "torch", "torchvision", "numpy"} <= set(versions)
     assert torch.__version__.startswith(versions["torch"])
     assert describe_device(torch.device("cpu")).startswith("cpu (")
+
+
+def test_torch_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="count"), torch_threads(0):
+        pass

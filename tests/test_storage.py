@@ -31,3 +31,8 @@ def test_json_refuses_nan(tmp_path):
     with pytest.raises(ValueError):
         atomic_write_json(tmp_path / "x.json", {"psnr": float("nan")})
     assert not (tmp_path / "x.json").exists()
+
+
+def test_an_explicit_mode_sets_the_permissions(tmp_path):
+    path = atomic_write_text(tmp_path / "secret.txt", "hidden", mode=0o600)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "hidden"

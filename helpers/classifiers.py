@@ -1,0 +1,161 @@
+"""The cloud's classifier C of RIC: plaintext-trained once per data set, frozen, cached.
+
+RIC (Wang et al.) needs a classifier trained on ordinary images; its ciphertexts are built to be classified
+correctly *by that same frozen classifier*. Every classifier here takes **[0, 1] images** — the ones trained
+in this module carry their input normalisation inside (:class:`InputNormalization`), so no caller ever
+normalises (the released RIC code fed [0, 1] ciphertexts to an SVHN classifier trained on [−1, 1]).
+
+- ``cifar10``: the Plain ResNet18 of Table I (notebooks 02–03; narrow in the ``quick`` profile). It is the
+  same model, from the same checkpoint, so CIFAR-10's C is trained once for the whole course. It learns from
+  [0, 1] pixels directly (its stem is convolution → batch norm), so it needs no normalisation layer.
+- ``svhn``: the VGG-like CNN of the RIC release (:class:`helpers.networks.SvhnCNN`).
+- ``mnist``: a small CNN (:class:`helpers.networks.MnistCNN`).
+
+The digit classifiers are trained with Adam (lr 1e-3, ours) and no augmentation: flips turn digits into
+other symbols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from helpers import networks, training
+from helpers.checkpoints import CacheOutcome, source_fingerprint, train_or_load
+from helpers.data import ImageData
+from helpers.images import check_float_images
+from helpers.profiles import Profile
+from helpers.scenarios import train_scenario
+from helpers.training import KeyPolicy, TrainingConfig, accuracy, prepare_model, train_classifier
+
+CLOUD_DATASETS = ("cifar10", "svhn", "mnist")
+
+
+class InputNormalization(nn.Module):
+    """``(x − mean) / std`` per channel, with the statistics stored as buffers (saved with the weights)."""
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        super().__init__()
+        if mean.ndim != 1 or mean.shape != std.shape or not bool((std > 0).all()):
+            raise ValueError("mean and std must be 1-D tensors of the same length with std > 0")
+        self.register_buffer("mean", mean.detach().clone().float().view(1, -1, 1, 1))
+        self.register_buffer("std", std.detach().clone().float().view(1, -1, 1, 1))
+
+    @classmethod
+    def of(cls, data: ImageData) -> InputNormalization:
+        """The per-channel statistics of ``data``'s images (as [0, 1] floats)."""
+        pixels = data.images.float().div(255).transpose(0, 1).flatten(1)
+        return cls(pixels.mean(1).cpu(), pixels.std(1).cpu())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return (images - self.mean) / self.std
+
+
+@dataclass
+class CloudClassifier:
+    """A frozen, plaintext-trained classifier with what it was trained on and how well it does."""
+
+    dataset: str
+    model: nn.Module
+    test_accuracy: float
+    train_images: int
+    train_seconds: float
+    cache: CacheOutcome
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits for float images in ``[0, 1]`` (checked), with gradients if the caller wants them."""
+        return self.model(check_float_images(images))
+
+
+def _digit_network(dataset: str, channels: int) -> nn.Module:
+    return networks.MnistCNN() if dataset == "mnist" else networks.SvhnCNN(in_channels=channels)
+
+
+def cloud_classifier(
+    dataset: str,
+    train: ImageData,
+    test: ImageData,
+    *,
+    profile: Profile,
+    seed: int = 0,
+    progress: bool = True,
+) -> CloudClassifier:
+    """Train the cloud's classifier for ``dataset`` on ``train``, or load it from the checkpoint cache.
+
+    Args:
+        dataset: one of :data:`CLOUD_DATASETS`; ``train`` and ``test`` must be its splits.
+        train: for ``cifar10`` pass the split notebooks 02–03 use (the profile's
+            ``classifier_train_images``) to share their Plain checkpoint; for the digits, the profile's
+            ``digit_train_images`` are taken from it.
+        test: measured after training (and after every epoch, for the curves).
+        profile: epochs and sizes.
+        seed: initialisation and data order.
+        progress: show a progress bar.
+
+    The returned model is frozen: eval mode, ``requires_grad`` off.
+    """
+    if dataset not in CLOUD_DATASETS:
+        raise ValueError(f"dataset must be one of {CLOUD_DATASETS}, got {dataset!r}")
+    for split in (train, test):
+        if split.name != dataset:
+            raise ValueError(f"expected {dataset} data, got {split.name}/{split.split}")
+    if dataset == "cifar10":
+        trained = train_scenario(
+            "plain", train, test, profile=profile, key_seed=0, seed=seed, progress=progress
+        )
+        model, history, outcome = trained.model, trained.history, trained.cache
+    else:
+        train = train.head(profile.digit_train_images)
+        config = TrainingConfig(
+            epochs=profile.digit_epochs,
+            batch_size=128,
+            optimizer="adam",
+            learning_rate=1e-3,
+            weight_decay=0.0,
+            augment=False,
+            seed=seed,
+        )
+        device = train.images.device
+        channels = train.images.shape[1]
+        description = {
+            "classifier": dataset,
+            "data": {
+                split.split: {"name": split.name, "size": len(split), "source": split.source}
+                for split in (train, test)
+            },
+            "training": config.to_dict(),
+            "profile": profile.name,
+            "device_type": device.type,
+            "code": source_fingerprint(networks, training),
+        }
+
+        def build() -> nn.Module:
+            torch.manual_seed(seed)
+            network = nn.Sequential(InputNormalization.of(train), _digit_network(dataset, channels))
+            return prepare_model(network, device)
+
+        def fit(model: nn.Module) -> dict[str, object]:
+            history = train_classifier(
+                model,
+                train,
+                config,
+                KeyPolicy.none(),
+                evaluate_on={"test": (test, KeyPolicy.none())},
+                progress=progress,
+                description=f"{dataset} classifier",
+            )
+            return history.to_dict()
+
+        model, history_dict, outcome = train_or_load(f"{dataset}-classifier", description, build, fit)
+        history = training.TrainingHistory.from_dict(history_dict)
+    model.eval().requires_grad_(False)
+    return CloudClassifier(
+        dataset,
+        model,
+        accuracy(model, test, KeyPolicy.none()),
+        history.images_per_epoch,
+        history.train_seconds,
+        outcome,
+    )

@@ -1,0 +1,33 @@
+"""The benchmark CLI runs end to end on tiny sizes and writes a record naming the device."""
+
+import json
+
+import pytest
+
+from helpers.benchmark import main
+from helpers.paths import figures_dir
+
+
+@pytest.mark.parametrize(
+    ("arguments", "record_name", "keys"),
+    [
+        (["encryption", "--images", "64"], "encryption_cpu.json", {"encrypt", "decrypt"}),
+        (
+            ["nae", "--images", "4", "--width", "0.125"],
+            "nae_width0.125_cpu.json",
+            {"seconds_per_10_class_batch", "per_image"},
+        ),
+    ],
+)
+def test_benchmark_writes_a_record(arguments, record_name, keys):
+    assert main([*arguments, "--repeats", "1", "--device", "cpu"]) == 0
+    record = json.loads((figures_dir() / "benchmarks" / record_name).read_text())
+    assert keys <= set(record) and record["device"].startswith("cpu")
+    assert record["benchmark"] == arguments[0]
+
+
+def test_bad_sizes_are_refused():
+    with pytest.raises(SystemExit):
+        main(["nae", "--images", "0"])
+    with pytest.raises(SystemExit):
+        main(["nae", "--repeats", "0"])

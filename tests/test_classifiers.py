@@ -1,0 +1,48 @@
+"""The cloud's classifiers: normalisation inside the model, frozen weights, clear errors."""
+
+import pytest
+import torch
+
+from helpers.classifiers import InputNormalization, cloud_classifier
+from helpers.data import ImageData
+from helpers.profiles import get_profile
+
+
+def fake_split(name: str, split: str, channels: int = 1, count: int = 8) -> ImageData:
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (count, channels, 28, 28), dtype=torch.uint8, generator=generator)
+    return ImageData(name, split, images, torch.arange(count) % 10, tuple(map(str, range(10))), "synthetic")
+
+
+def test_input_normalization_standardises_its_training_data():
+    data = fake_split("mnist", "train", channels=3, count=64)
+    normalise = InputNormalization.of(data)
+    normalised = normalise(data.images.float() / 255)
+    assert torch.allclose(normalised.mean((0, 2, 3)), torch.zeros(3), atol=1e-5)
+    assert torch.allclose(normalised.std((0, 2, 3)), torch.ones(3), atol=1e-3)
+    assert set(dict(normalise.named_buffers())) == {"mean", "std"}  # saved with the weights
+
+
+def test_a_digit_classifier_is_trained_once_and_frozen():
+    profile = get_profile("smoke")
+    train, test = fake_split("mnist", "train"), fake_split("mnist", "test")
+    first = cloud_classifier("mnist", train, test, profile=profile, progress=False)
+    second = cloud_classifier("mnist", train, test, profile=profile, progress=False)
+    assert (first.cache.status, second.cache.status) == ("miss", "hit")
+    assert not second.model.training
+    assert not any(parameter.requires_grad for parameter in second.model.parameters())
+    assert 0 <= second.test_accuracy <= 1
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        second.logits(torch.full((1, 1, 28, 28), 2.0))
+
+
+def test_bad_arguments_give_clear_errors():
+    profile = get_profile("smoke")
+    with pytest.raises(ValueError, match="dataset"):
+        cloud_classifier(
+            "imagenet", fake_split("mnist", "train"), fake_split("mnist", "test"), profile=profile
+        )
+    with pytest.raises(ValueError, match="expected mnist"):
+        cloud_classifier("mnist", fake_split("svhn", "train"), fake_split("mnist", "test"), profile=profile)
+    with pytest.raises(ValueError, match="std"):
+        InputNormalization(torch.zeros(3), torch.zeros(3))
