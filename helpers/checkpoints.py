@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
@@ -27,6 +27,7 @@ from helpers import paths
 from helpers.storage import atomic_write_with
 
 CHECKPOINT_FORMAT = 1
+T = TypeVar("T")
 
 
 class ConfigurationMismatch(Exception):
@@ -80,6 +81,49 @@ def checkpoint_path(
     return folder / f"{name}-{fingerprint(config)}.pt"
 
 
+def _cached_entry(
+    path: Path,
+    config: dict[str, Any],
+    what: str,
+    action: str,
+    restore: Callable[[dict[str, Any]], T],
+    produce: Callable[[], tuple[T, dict[str, Any]]],
+) -> tuple[T, CacheOutcome]:
+    """The cache protocol shared by checkpoints and cached tensors.
+
+    A readable file with the requested configuration is ``restore``-d (``hit``); otherwise — no file
+    (``miss``), another configuration (``mismatch``), or a file that cannot be read or restored (``corrupt``:
+    truncated, foreign, wrong architecture) — ``produce()`` returns the value and the entries to store, which
+    are written atomically beside the format and the configuration.
+    """
+    status, message = "miss", f"no {what} {path.name}: {action}"
+    if path.exists():
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+                raise ValueError(f"not a format-{CHECKPOINT_FORMAT} file")
+            if payload["config"] != config:
+                raise ConfigurationMismatch("the stored configuration differs from the requested one")
+            value = restore(payload)
+        except ConfigurationMismatch as error:
+            status, message = "mismatch", f"{what} {path.name} does not match ({error}): re{action}"
+        except Exception as error:  # truncated, corrupt, foreign file or wrong architecture
+            status, message = (
+                "corrupt",
+                f"{what} {path.name} is unreadable ({type(error).__name__}): re{action}",
+            )
+        else:
+            outcome = CacheOutcome("hit", path, f"loaded {what} {path.name}")
+            print(outcome.message)
+            return value, outcome
+    print(message)
+    value, stored = produce()
+    payload = {"format": CHECKPOINT_FORMAT, "config": config, **stored}
+    atomic_write_with(path, lambda handle: torch.save(payload, handle))
+    print(f"saved {what} {paths.display_path(path)}")
+    return value, CacheOutcome(status, path, message)
+
+
 def tensors_or_compute(
     name: str,
     config: Mapping[str, Any],
@@ -95,40 +139,19 @@ def tensors_or_compute(
     configuration differs. Tensors are stored on the CPU and returned there.
     """
     config = canonical(config)
-    path = checkpoint_path(name, config, cache_dir, subfolder)
-    status, message = "miss", f"no cached {path.name}: computing"
-    if path.exists():
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-            if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-                raise ValueError(f"not a format-{CHECKPOINT_FORMAT} file")
-            if payload["config"] != config:
-                raise ConfigurationMismatch("the stored configuration differs from the requested one")
-        except ConfigurationMismatch as error:
-            status, message = "mismatch", f"cached {path.name} does not match ({error}): recomputing"
-        except Exception as error:  # truncated, corrupt or foreign file
-            status, message = (
-                "corrupt",
-                f"cached {path.name} is unreadable ({type(error).__name__}): recomputing",
-            )
-        else:
-            return dict(payload["tensors"]), CacheOutcome("hit", path, f"loaded {path.name}")
-    print(message)
-    tensors = {key: value.detach().cpu().contiguous() for key, value in compute().items()}
-    payload = {"format": CHECKPOINT_FORMAT, "config": config, "tensors": tensors}
-    atomic_write_with(path, lambda handle: torch.save(payload, handle))
-    return tensors, CacheOutcome(status, path, message)
 
+    def produce() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        tensors = {key: value.detach().cpu().contiguous() for key, value in compute().items()}
+        return tensors, {"tensors": tensors}
 
-def _load(path: Path, config: dict[str, Any], build: Callable[[], nn.Module]) -> tuple[nn.Module, dict]:
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"not a format-{CHECKPOINT_FORMAT} checkpoint")
-    if payload["config"] != config:
-        raise ConfigurationMismatch("the stored configuration differs from the requested one")
-    model = build()
-    model.load_state_dict(payload["state_dict"])
-    return model, payload["history"]
+    return _cached_entry(
+        checkpoint_path(name, config, cache_dir, subfolder),
+        config,
+        "cached tensors",
+        "computing",
+        lambda payload: dict(payload["tensors"]),
+        produce,
+    )
 
 
 def train_or_load(
@@ -152,31 +175,18 @@ def train_or_load(
         ``(model, history, outcome)``; the model is in eval mode.
     """
     config = canonical(config)
-    path = checkpoint_path(name, config, cache_dir)
-    status, message = "miss", f"no checkpoint {path.name}: training"
-    if path.exists():
-        try:
-            model, history = _load(path, config, build)
-        except ConfigurationMismatch as error:
-            status, message = "mismatch", f"checkpoint {path.name} does not match ({error}): retraining"
-        except Exception as error:  # unreadable file: truncated, corrupt, wrong format, wrong architecture
-            status, message = (
-                "corrupt",
-                f"checkpoint {path.name} is unreadable ({type(error).__name__}): retraining",
-            )
-        else:
-            outcome = CacheOutcome("hit", path, f"loaded checkpoint {path.name}")
-            print(outcome.message)
-            return model.eval(), history, outcome
-    print(message)
-    model = build()
-    history = canonical(train(model))
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "config": config,
-        "history": history,
-        "state_dict": model.state_dict(),
-    }
-    atomic_write_with(path, lambda handle: torch.save(payload, handle))
-    print(f"saved checkpoint {paths.display_path(path)}")
-    return model.eval(), history, CacheOutcome(status, path, message)
+
+    def restore(payload: dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
+        model = build()
+        model.load_state_dict(payload["state_dict"])
+        return model.eval(), payload["history"]
+
+    def produce() -> tuple[tuple[nn.Module, dict[str, Any]], dict[str, Any]]:
+        model = build()
+        history = canonical(train(model))
+        return (model.eval(), history), {"history": history, "state_dict": model.state_dict()}
+
+    (model, history), outcome = _cached_entry(
+        checkpoint_path(name, config, cache_dir), config, "checkpoint", "training", restore, produce
+    )
+    return model, history, outcome
