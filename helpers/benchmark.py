@@ -7,6 +7,7 @@ Usage::
     python -m helpers.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
     python -m helpers.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
     python -m helpers.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
+    python -m helpers.benchmark ric --width 0.32            # RIC encrypt / decrypt with cached NAEs
 
 Each benchmark prints images per second and stores a record with the device's name in
 ``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table.
@@ -33,6 +34,8 @@ from helpers.images import to_float
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, class_naes, image_naes
 from helpers.networks import ResNet18, encrypted_resnet18
+from helpers.ric import PAPER_WIDTH, RicCodec
+from helpers.ric_protocol import RicProtocol
 from helpers.runtime import describe_device, library_versions, resolve_device
 from helpers.storage import atomic_write_json
 from helpers.training import KeyPolicy, TrainingConfig, prepare_model, train_classifier
@@ -215,13 +218,49 @@ def benchmark_nae(images: int, device: torch.device, repeats: int, width: float)
     }
 
 
+def benchmark_ric(images: int, device: torch.device, repeats: int, width: float) -> dict[str, object]:
+    """RIC's protocol on CIFAR-sized images with cached NAEs: the provider's ``encrypt`` (C's prediction,
+    F, E, 8-bit quantisation; the key's NAEs read from the NAE cache) and the user's decoding with the key's
+    NAE table already regenerated (:meth:`RicProtocol.decrypt_with_table`).
+
+    ``width`` scales both the ResNet18 classifier and the codec (``width × 50`` channels per branch). The
+    weights are random: the cost of a forward pass does not depend on them.
+    """
+    torch.manual_seed(0)
+    classifier = prepare_model(ResNet18(width=width), device).eval().requires_grad_(False)
+    codec = RicCodec(width=max(2, round(PAPER_WIDTH * width))).to(device).eval()
+    protocol = RicProtocol(codec, classifier, NaeSettings.for_dataset("cifar10"), 10)
+    key = SecretKey.from_int(2**127 + 3)
+    plaintext = torch.randint(0, 256, (images, 3, 32, 32), dtype=torch.uint8, device=device)
+    table = protocol.key_noise(key, (3, 32, 32), cached=True)  # grows and caches the NAEs once
+    encrypted = protocol.encrypt(plaintext, key)
+    encrypt = min(time_calls(lambda: protocol.encrypt(plaintext, key), device, repeats))
+    decrypt = min(
+        time_calls(
+            lambda: protocol.decrypt_with_table(encrypted.ciphertext, table, encrypted.labels),
+            device,
+            repeats,
+        )
+    )
+    print(f"codec {codec.feature_extractor.body.out_channels // 3} channels per branch, ResNet18 ×{width}")
+    print(f"encrypt: {images / encrypt:,.0f} images/s; decrypt: {images / decrypt:,.0f} images/s")
+    return {
+        "width": width,
+        "codec_width": codec.feature_extractor.body.out_channels // 3,
+        "images": images,
+        "encrypt": {"best_seconds": encrypt, "images_per_s": images / encrypt},
+        "decrypt": {"best_seconds": decrypt, "images_per_s": images / decrypt},
+    }
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace, int, torch.device], dict[str, object]]] = {
     "encryption": lambda args, images, device: benchmark_encryption(images, device, args.repeats),
     "training": lambda args, images, device: benchmark_training(images, device, args.repeats, args.width),
     "pgd": lambda args, images, device: benchmark_pgd(images, device, args.repeats, args.width),
     "nae": lambda args, images, device: benchmark_nae(images, device, args.repeats, args.width),
+    "ric": lambda args, images, device: benchmark_ric(images, device, args.repeats, args.width),
 }
-DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256}
+DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256, "ric": 1_000}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,13 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--images",
         type=int,
-        help="images per call (default: 50,000 encryption, 4,096 training, 256 pgd and nae)",
+        help="images per call (default: 50,000 encryption, 4,096 training, 256 pgd and nae, 1,000 ric)",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="timed calls or epochs after a warm-up (default 3)"
     )
     parser.add_argument(
-        "--width", type=float, default=1.0, help="ResNet18 width multiplier (training, pgd, nae; default 1)"
+        "--width",
+        type=float,
+        default=1.0,
+        help="ResNet18 width multiplier (training, pgd, nae, ric — which also scales the codec; default 1)",
     )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
     args = parser.parse_args(argv)
@@ -253,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         date_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=library_versions(),
     )
-    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd", "nae") else ""
+    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd", "nae", "ric") else ""
     path = atomic_write_json(
         paths.figures_dir() / "benchmarks" / f"{args.benchmark}{variant}_{device.type}.json", record
     )

@@ -24,7 +24,7 @@ from torch import nn
 
 from helpers import networks, training
 from helpers.checkpoints import CacheOutcome, source_fingerprint, train_or_load
-from helpers.data import ImageData
+from helpers.data import ImageData, labelled_data_available
 from helpers.images import check_float_images
 from helpers.profiles import Profile
 from helpers.scenarios import train_scenario
@@ -159,3 +159,12 @@ def cloud_classifier(
         history.train_seconds,
         outcome,
     )
+
+
+def resolve_dataset(choice: str) -> str:
+    """``"auto"`` → SVHN, as in the RIC paper, when labelled SVHN can be loaded here; else CIFAR-10."""
+    if choice == "auto":
+        return "svhn" if labelled_data_available("svhn") else "cifar10"
+    if choice not in CLOUD_DATASETS:
+        raise ValueError(f"dataset must be 'auto' or one of {CLOUD_DATASETS}, got {choice!r}")
+    return choice

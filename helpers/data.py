@@ -268,3 +268,12 @@ def load_dataset(
             f"{name}/{split} from {source} has no labels; pass labelled=False to use it"
         )
     return data.to(device)
+
+
+def labelled_data_available(name: str) -> bool:
+    """Whether a labelled ``name`` can be loaded (offline folder or torchvision): tries one test image."""
+    try:
+        load_dataset(name, "test", limit=1)
+    except DataUnavailableError:
+        return False
+    return True

@@ -48,3 +48,30 @@ def to_float(images: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Floating-point images in ``[0, 1]`` → uint8, rounding to the nearest of the 256 levels."""
     return (check_float_images(images) * 255).round().to(torch.uint8)
+
+
+def convert_images(images: torch.Tensor, channels: int, size: tuple[int, int]) -> torch.Tensor:
+    """uint8 images → uint8 images with ``channels`` (1 or 3) and spatial ``size`` — to feed one data set's
+    images to a model made for another (RIC's cross-data-set study).
+
+    Colour → grey uses the ITU-R BT.601 luma weights; grey → colour repeats the channel; resizing is bilinear
+    with antialiasing.
+    """
+    check_uint8_images(images)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have shape (N, 1 or 3, H, W), got {tuple(images.shape)}")
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+    if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
+        raise ValueError(f"size must be (height, width) with positive ints, got {size!r}")
+    result = images.float() / 255
+    if result.shape[1] == 3 and channels == 1:
+        luma = torch.tensor([0.299, 0.587, 0.114], device=result.device).view(1, 3, 1, 1)
+        result = (result * luma).sum(1, keepdim=True)
+    elif result.shape[1] == 1 and channels == 3:
+        result = result.expand(-1, 3, -1, -1)
+    if tuple(result.shape[-2:]) != tuple(size):
+        result = torch.nn.functional.interpolate(
+            result, size=tuple(size), mode="bilinear", antialias=True, align_corners=False
+        )
+    return to_uint8(result.clamp(0, 1))

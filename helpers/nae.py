@@ -228,7 +228,7 @@ def grow_naes(
     previous_cost = torch.full((count,), float("inf"), device=device)
     check_every = max(1, settings.steps // 10)
     margins, predictions = [], []
-    with _deterministic_kernels(device):
+    with torch.enable_grad(), _deterministic_kernels(device):  # also when called under no_grad
         for step in range(settings.steps + 1):
             images = (torch.tanh(w) + 1) / 2
             logits = classifier(images).float()

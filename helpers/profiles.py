@@ -48,6 +48,28 @@ class Profile:
         nae_keys: keys whose ten class NAEs are grown in notebook 04's success-rate study.
         nae_images: images of the per-image NAE mode (notebook 04).
         nae_g1_sweep: the margin floors g1 of notebook 04's sweep.
+        ric_width: channels per branch of RIC's F, E and D (the paper: 50).
+        ric_train_images: training images of the main RIC codecs (``None``: the whole split).
+        ric_epochs: their epochs (the paper: 200 on SVHN).
+        ric_study_images: training images of each codec of the ablation and λ studies.
+        ric_study_epochs: their epochs.
+        ric_batch_size: RIC's batch size (the paper: 64).
+        ric_learning_rate: RIC's Adam step size (the paper: 1e-4).
+        ric_initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, for short runs).
+        ric_g1: the NAE margin floor g1 used by RIC (the paper: 5; 10 for VGGFace2).
+        ric_train_keys: public training keys whose class NAEs the codecs train on.
+        ric_test_images: test images per evaluation (``None``: the whole split).
+        ric_lambda_sweep: the λ values of Fig. 7's study.
+        brute_force_keys: wrong keys tried on every ciphertext in notebook 06 (the paper: 200).
+        brute_force_images: ciphertexts decoded with each of them (the paper: 100).
+        tiny_keyspace_bits: size of the deliberately tiny key space searched in notebook 06.
+        cloud_attack_train: ciphertexts the curious cloud trains on in notebook 07 (the paper: 4,500).
+        cloud_attack_test: ciphertexts it is evaluated on (the paper: 500).
+        cloud_attack_epochs: epochs of that training.
+        kpa_pairs: numbers of known (ciphertext, plaintext) pairs of notebook 08's sweep.
+        kpa_per_image_pairs: the largest pair count also run with per-image NAEs (each costs an optimisation).
+        kpa_steps: Adam steps of each U-Net training.
+        leak_ciphertexts: ciphertexts per class averaged in notebook 08's NAE-averaging study.
     """
 
     name: str
@@ -76,6 +98,28 @@ class Profile:
     nae_keys: int
     nae_images: int
     nae_g1_sweep: tuple[float, ...]
+    ric_width: int
+    ric_train_images: int | None
+    ric_epochs: int
+    ric_study_images: int | None
+    ric_study_epochs: int
+    ric_batch_size: int
+    ric_learning_rate: float
+    ric_initialisation: str
+    ric_g1: float
+    ric_train_keys: int
+    ric_test_images: int | None
+    ric_lambda_sweep: tuple[float, ...]
+    brute_force_keys: int
+    brute_force_images: int
+    tiny_keyspace_bits: int
+    cloud_attack_train: int
+    cloud_attack_test: int
+    cloud_attack_epochs: int
+    kpa_pairs: tuple[int, ...]
+    kpa_per_image_pairs: int
+    kpa_steps: int
+    leak_ciphertexts: tuple[int, ...]
 
 
 PROFILES: dict[str, Profile] = {
@@ -106,6 +150,28 @@ PROFILES: dict[str, Profile] = {
         nae_keys=2,
         nae_images=16,
         nae_g1_sweep=(0.0, 5.0),
+        ric_width=4,
+        ric_train_images=128,
+        ric_epochs=1,
+        ric_study_images=64,
+        ric_study_epochs=1,
+        ric_batch_size=16,
+        ric_learning_rate=5e-4,
+        ric_initialisation="identity",
+        ric_g1=10.0,
+        ric_train_keys=2,
+        ric_test_images=32,
+        ric_lambda_sweep=(0.5, 0.8),
+        brute_force_keys=3,
+        brute_force_images=8,
+        tiny_keyspace_bits=3,
+        cloud_attack_train=128,
+        cloud_attack_test=32,
+        cloud_attack_epochs=1,
+        kpa_pairs=(16, 32),
+        kpa_per_image_pairs=16,
+        kpa_steps=10,
+        leak_ciphertexts=(4, 8),
     ),
     "quick": Profile(
         name="quick",
@@ -134,6 +200,28 @@ PROFILES: dict[str, Profile] = {
         nae_keys=10,
         nae_images=200,
         nae_g1_sweep=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0),
+        ric_width=16,
+        ric_train_images=8_000,
+        ric_epochs=5,
+        ric_study_images=4_000,
+        ric_study_epochs=2,
+        ric_batch_size=16,
+        ric_learning_rate=5e-4,
+        ric_initialisation="identity",
+        ric_g1=10.0,
+        ric_train_keys=20,
+        ric_test_images=500,
+        ric_lambda_sweep=(0.2, 0.5, 0.8),
+        brute_force_keys=40,
+        brute_force_images=100,
+        tiny_keyspace_bits=10,
+        cloud_attack_train=4_500,
+        cloud_attack_test=500,
+        cloud_attack_epochs=15,
+        kpa_pairs=(50, 500, 5_000),
+        kpa_per_image_pairs=500,
+        kpa_steps=600,
+        leak_ciphertexts=(5, 20, 50, 100),
     ),
     "paper": Profile(
         name="paper",
@@ -162,6 +250,28 @@ PROFILES: dict[str, Profile] = {
         nae_keys=50,
         nae_images=1_000,
         nae_g1_sweep=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0),
+        ric_width=50,
+        ric_train_images=None,
+        ric_epochs=200,
+        ric_study_images=None,
+        ric_study_epochs=200,
+        ric_batch_size=64,
+        ric_learning_rate=1e-4,
+        ric_initialisation="pytorch",
+        ric_g1=5.0,
+        ric_train_keys=100,
+        ric_test_images=None,
+        ric_lambda_sweep=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+        brute_force_keys=200,
+        brute_force_images=100,
+        tiny_keyspace_bits=12,
+        cloud_attack_train=4_500,
+        cloud_attack_test=500,
+        cloud_attack_epochs=100,
+        kpa_pairs=(50, 500, 5_000),
+        kpa_per_image_pairs=5_000,
+        kpa_steps=5_000,
+        leak_ciphertexts=(5, 20, 50, 100, 500),
     ),
 }
 

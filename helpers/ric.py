@@ -70,9 +70,9 @@ class TwoStageBody(nn.Module):
 
     def __init__(self, in_channels: int, width: int = PAPER_WIDTH, squeeze_excitation: bool = False) -> None:
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("width", width)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-                raise ValueError(f"{name} must be an int >= 2, got {value!r}")
+        for name, value, least in (("in_channels", in_channels, 1), ("width", width, 2)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
         self.stage1 = nn.ModuleList(_stack(in_channels, width, kernel, 4) for kernel in (3, 4, 5))
         heads = []
         for kernel, depth in ((3, 1), (4, 2), (5, 1)):
@@ -107,6 +107,31 @@ class ImageHead(nn.Module):
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.to_image(self.body(inputs))
+
+
+INITIALISATIONS = ("pytorch", "identity")
+
+
+def _identity_initialisation(module: nn.Module, generator: torch.Generator) -> None:
+    """Start a convolution near the identity (ours): a Dirac kernel (output channel ``i`` copies input
+    channel ``i``, at the tap that keeps pixels aligned) plus small He-scaled noise, zero bias.
+
+    With non-negative images and ReLUs, F, E and D then start close to passing the image straight through,
+    so reconstruction is learned in minutes instead of the hundreds of epochs a random start needs in these
+    deep stacks without skip connections or batch norm. Kernel-4 layers put the tap at 1 (padding 1) or 2
+    (padding 2), so the pair keeps pixels in place.
+    """
+    if not isinstance(module, nn.Conv2d):
+        return
+    out_channels, in_channels, kernel, _ = module.weight.shape
+    fan_in = in_channels * kernel * kernel
+    with torch.no_grad():
+        noise = torch.randn(module.weight.shape, generator=generator) * (0.01 * (2 / fan_in) ** 0.5)
+        module.weight.copy_(noise)
+        tap = module.padding[0]
+        for channel in range(min(out_channels, in_channels)):
+            module.weight[channel, channel, tap, tap] += 1.0
+        module.bias.zero_()
 
 
 def check_lambda(value: float) -> float:
@@ -153,22 +178,36 @@ class RicCodec(nn.Module):
         lam: λ of eqs. (5) and (9) (the paper: 0.8).
         variant: ``"nae_srl"`` (RIC), ``"rni_srl"`` or ``"nae_no_srl"`` (Table 4 ablations).
         channels: image channels (3; 1 for grey images).
+        initialisation: ``"pytorch"`` (PyTorch's default, as the release) or ``"identity"`` (ours: every
+            convolution starts near the identity — see :func:`_identity_initialisation`).
+        seed: seeds the ``identity`` initialisation's noise (``pytorch`` follows ``torch.manual_seed``).
 
     The classifier C is not part of this module: it stays frozen outside.
     """
 
     def __init__(
-        self, width: int = PAPER_WIDTH, lam: float = PAPER_LAMBDA, variant: str = "nae_srl", channels: int = 3
+        self,
+        width: int = PAPER_WIDTH,
+        lam: float = PAPER_LAMBDA,
+        variant: str = "nae_srl",
+        channels: int = 3,
+        initialisation: str = "pytorch",
+        seed: int = 0,
     ) -> None:
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        if initialisation not in INITIALISATIONS:
+            raise ValueError(f"initialisation must be one of {INITIALISATIONS}, got {initialisation!r}")
         self.lam = check_lambda(lam)
         self.variant = variant
         self.channels = channels
         self.feature_extractor = FeatureExtractor(width, channels)
         self.encoder = ImageHead(3 * width + channels, width, channels)
         self.decoder = ImageHead(2 * channels if variant == "nae_no_srl" else channels, width, channels)
+        if initialisation == "identity":
+            generator = torch.Generator().manual_seed(seed)
+            self.apply(lambda module: _identity_initialisation(module, generator))
 
     def _check(self, images: torch.Tensor, noise: torch.Tensor) -> None:
         for name, tensor in (("images", images), ("noise", noise)):

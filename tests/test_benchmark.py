@@ -17,6 +17,7 @@ from helpers.paths import figures_dir
             "nae_width0.125_cpu.json",
             {"seconds_per_10_class_batch", "per_image"},
         ),
+        (["ric", "--images", "8", "--width", "0.1"], "ric_width0.1_cpu.json", {"encrypt", "decrypt"}),
     ],
 )
 def test_benchmark_writes_a_record(arguments, record_name, keys):

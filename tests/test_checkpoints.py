@@ -112,3 +112,10 @@ def test_state_fingerprint_follows_the_weights():
     with torch.no_grad():
         model.bias[0] += 1e-6
     assert state_fingerprint(model) != before
+
+
+def test_state_fingerprint_covers_zero_dimensional_buffers():
+    model = nn.BatchNorm2d(3)  # num_batches_tracked is a 0-d int64 buffer
+    before = state_fingerprint(model)
+    model.num_batches_tracked += 1
+    assert state_fingerprint(model) != before

@@ -143,3 +143,8 @@ def test_real_offline_cifar_subset_if_configured(cifar_test):
 
 def test_module_exports_class_names():
     assert len(data_module.CIFAR10_CLASSES) == 10 and data_module.DIGIT_CLASSES[3] == "3"
+
+
+def test_labelled_availability_is_reported_without_raising(offline_folder):
+    assert data_module.labelled_data_available("cifar10")
+    assert not data_module.labelled_data_available("svhn")  # only unlabelled SVHN in the folder

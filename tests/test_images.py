@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers.images import check_float_images, check_uint8_images, to_float, to_uint8
+from helpers.images import check_float_images, check_uint8_images, convert_images, to_float, to_uint8
 
 
 def test_uint8_float_round_trip_is_exact():
@@ -25,3 +25,26 @@ def test_wrong_types_shapes_and_dtypes_are_rejected():
         check_uint8_images(torch.zeros(1, 3, 4, 4))
     with pytest.raises(TypeError, match="floating-point"):
         check_float_images(torch.zeros(1, 3, 4, 4, dtype=torch.uint8))
+
+
+def test_convert_images_between_grey_colour_and_sizes():
+    grey = torch.arange(2 * 28 * 28, dtype=torch.int64).remainder(256).to(torch.uint8).view(2, 1, 28, 28)
+    colour = convert_images(grey, 3, (28, 28))
+    assert colour.shape == (2, 3, 28, 28) and all(torch.equal(colour[:, c], grey[:, 0]) for c in range(3))
+    assert torch.equal(convert_images(colour, 1, (28, 28)), grey)  # BT.601 weights sum to 1
+    resized = convert_images(torch.full((1, 3, 32, 32), 77, dtype=torch.uint8), 1, (28, 28))
+    assert resized.shape == (1, 1, 28, 28) and bool((resized == 77).all())
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: convert_images(torch.zeros(1, 3, 8, 8), 3, (8, 8)), "uint8"),
+        (lambda: convert_images(torch.zeros(1, 2, 8, 8, dtype=torch.uint8), 3, (8, 8)), "1 or 3"),
+        (lambda: convert_images(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), 2, (8, 8)), "channels"),
+        (lambda: convert_images(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), 3, (8, 0)), "size"),
+    ],
+)
+def test_convert_images_rejects_bad_arguments(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()

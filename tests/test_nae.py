@@ -1,16 +1,12 @@
 """NAE generation: determinism, key sensitivity, real success on a trained classifier, [0, 1] values, a cache
 without key material, and clear errors."""
 
-import dataclasses
-
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from helpers.classifiers import cloud_classifier
-from helpers.data import load_dataset
 from helpers.keys import SecretKey
 from helpers.nae import (
     NaeSettings,
@@ -22,20 +18,8 @@ from helpers.nae import (
     random_noisy_images,
     target_margin,
 )
-from helpers.profiles import get_profile
 
 SHAPE = (1, 28, 28)
-
-
-@pytest.fixture(scope="module")
-def mnist_classifier() -> nn.Module:
-    """A small MNIST CNN trained for one epoch on 3,000 real images (≈ 90 % test accuracy)."""
-    profile = dataclasses.replace(get_profile("smoke"), digit_train_images=3_000, digit_epochs=1)
-    train = load_dataset("mnist", "train", limit=3_000)
-    test = load_dataset("mnist", "test", limit=500)
-    classifier = cloud_classifier("mnist", train, test, profile=profile, progress=False)
-    assert classifier.test_accuracy > 0.8
-    return classifier.model
 
 
 def tiny_classifier() -> nn.Module:

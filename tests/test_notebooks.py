@@ -44,6 +44,25 @@ RESULT_KEYS = {
         "max_abs_drift_threads",
         "seconds_per_10_class_batch",
     },
+    "05_ric_training": {
+        "dataset",
+        "acc_plain",
+        "acc_encrypted",
+        "adp",
+        "psnr_db",
+        "psnr_rounded_db",
+        "ssim",
+        "lpips",
+        "privacy_psnr_db",
+        "wrong_key_psnr_db",
+        "label_mismatch_rate",
+        "lsb_baseline",
+        "ablation",
+        "lambda_sweep",
+        "cross_dataset",
+        "epochs",
+        "train_seconds",
+    },
 }
 
 
@@ -81,6 +100,11 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
     if notebook.stem == "04_noise_like_adversarial_examples":
         assert results["deterministic"] is True  # regenerating a key's NAEs is bit-identical
         assert 0 <= results["success_rate"] <= 1 and results["max_abs_drift_threads"] >= 0
+    if notebook.stem == "05_ric_training":
+        assert set(results["ablation"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
+        assert {"lambda", "acc_encrypted", "psnr_db"} <= set(results["lambda_sweep"][0])
+        assert {"psnr_db", "ssim"} == set(results["lsb_baseline"]) - {"acc_encrypted"}
+        assert 0 <= results["label_mismatch_rate"] <= 1
     if "models" in results:
         for errors in results["models"].values():
             assert {"train_error", "test_error"} <= set(errors)

@@ -75,3 +75,23 @@ def test_the_no_srl_ablation_feeds_the_decoder_six_channels():
 def test_bad_input_gives_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_identity_initialisation_starts_close_to_passing_the_image_through():
+    generator = torch.Generator().manual_seed(0)
+    images, noise = (
+        torch.rand(4, 3, 16, 16, generator=generator),
+        torch.rand(4, 3, 16, 16, generator=generator),
+    )
+    codec = RicCodec(width=8, initialisation="identity").eval()
+    with torch.no_grad():
+        encoded = codec.encoder(torch.cat([codec.feature_extractor(images), noise], 1))
+        inner = images[..., 1:-1, 1:-1].flatten()  # kernel-4 pairs lose the last row and column
+        correlation = torch.corrcoef(torch.stack([encoded[..., 1:-1, 1:-1].flatten(), inner]))[0, 1]
+    assert correlation > 0.95  # u_en ≈ s·x before any training
+    default = RicCodec(width=8).eval()
+    with torch.no_grad():
+        encoded = default.encoder(torch.cat([default.feature_extractor(images), noise], 1))
+    assert torch.corrcoef(torch.stack([encoded[..., 1:-1, 1:-1].flatten(), inner]))[0, 1] < 0.5
+    with pytest.raises(ValueError, match="initialisation"):
+        RicCodec(width=4, initialisation="xavier")

@@ -1,0 +1,267 @@
+"""RIC's protocol end to end: the data provider encrypts, the cloud classifies, the authorised user decrypts.
+
+Roles (RIC, Wang et al., Fig. 2):
+
+- **data provider** — has x, the frozen classifier C, F, E and the secret key k. :meth:`RicProtocol.encrypt`
+  takes the NAE of (k, ŷ) and sends the 8-bit ciphertext ``x'_q``. Which label ŷ? The provider has C, so by
+  default it uses **C's own prediction on the plaintext** (ours): then the cloud returns exactly what C would
+  have said on the plaintext, which is what the paper's Table 1 shows (ACC_e = ACC_p). Passing the true
+  labels is possible too.
+- **cloud** — :meth:`RicProtocol.classify`: ``argmax C(x'_q)``; it never sees x or k.
+- **authorised user** — has k and D. :meth:`RicProtocol.decrypt` **regenerates** the key's NAEs and takes
+  the one of the label the cloud returned, then decodes (eq. 9). When the cloud's label differs from the
+  provider's, the wrong NAE is subtracted and decoding fails; :func:`evaluate` counts how often.
+
+The released code decodes with the very tensor used at encryption, which hides that failure mode; it is
+available only as the explicitly named debug method :meth:`RicProtocol.decrypt_with_encryption_noise`.
+
+Also here: the 4-bit LSB-with-NAE baseline of the paper's Table 2 (:func:`lsb_embed`, :func:`lsb_extract`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from helpers import metrics
+from helpers.images import check_float_images, check_uint8_images, to_float, to_uint8
+from helpers.keys import SecretKey
+from helpers.nae import NaeSettings, cached_class_naes, class_naes, random_noisy_images
+from helpers.ric import RicCodec
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class Encrypted:
+    """What leaves the data provider: the 8-bit ciphertexts, and (kept by the provider, never sent) the
+    labels whose NAEs were used."""
+
+    ciphertext: torch.Tensor
+    labels: torch.Tensor
+
+
+@dataclass
+class RicProtocol:
+    """A trained codec, the cloud's frozen classifier and the NAE settings: everything but the key.
+
+    Attributes:
+        codec: trained F, E, D (its ``variant`` decides whether NAEs or RNIs are mixed in).
+        classifier: the frozen C, taking [0, 1] images.
+        nae_settings: how NAEs are grown — the provider and the user must agree on them.
+        num_classes: C's classes.
+    """
+
+    codec: RicCodec
+    classifier: nn.Module
+    nae_settings: NaeSettings
+    num_classes: int
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.classifier.parameters()).device
+
+    def image_shape(self, images: torch.Tensor) -> tuple[int, int, int]:
+        """``(C, H, W)`` of a batch, checked against the codec's channels."""
+        if images.ndim != 4 or images.shape[1] != self.codec.channels:
+            raise ValueError(
+                f"images must have shape (N, {self.codec.channels}, H, W), got {tuple(images.shape)}"
+            )
+        return tuple(images.shape[1:])
+
+    def key_noise(self, key: SecretKey, shape: tuple[int, int, int], *, cached: bool) -> torch.Tensor:
+        """The key's noise per class, ``(classes, C, H, W)``: its NAEs (RNIs for ``rni_srl``).
+
+        ``cached=True`` (the provider's side) reads the NAE cache keyed by the key's fingerprint;
+        ``cached=False`` (the user's side) grows them again from the key.
+        """
+        if not isinstance(key, SecretKey):
+            raise TypeError(f"key must be a SecretKey, got {type(key).__name__}")
+        if self.codec.variant == "rni_srl":
+            return random_noisy_images(key, shape, range(self.num_classes)).to(self.device)
+        if cached:
+            naes, _, _ = cached_class_naes(self.classifier, key, shape, self.num_classes, self.nae_settings)
+            return naes
+        return class_naes(self.classifier, key, shape, self.num_classes, self.nae_settings).naes
+
+    @torch.no_grad()
+    def encrypt(self, images: torch.Tensor, key: SecretKey, labels: torch.Tensor | None = None) -> Encrypted:
+        """The provider's step: 8-bit ciphertexts of ``images`` (uint8, or float in [0, 1]).
+
+        ``labels`` picks each image's NAE; ``None`` (default) uses C's prediction on the plaintext.
+        """
+        plain = to_float(images) if images.dtype == torch.uint8 else check_float_images(images)
+        plain = plain.to(self.device)
+        noise_table = self.key_noise(key, self.image_shape(plain), cached=True)
+        self.codec.eval()
+        ciphertexts, used = [], []
+        for index, batch in enumerate(plain.split(BATCH_SIZE)):
+            if labels is None:
+                batch_labels = self.classifier(batch).argmax(1)
+            else:
+                batch_labels = labels.split(BATCH_SIZE)[index].to(self.device)
+            ciphertext, _ = self.codec(batch, noise_table[batch_labels])
+            ciphertexts.append(to_uint8(ciphertext))
+            used.append(batch_labels)
+        return Encrypted(torch.cat(ciphertexts), torch.cat(used))
+
+    @torch.no_grad()
+    def classify(self, ciphertext: torch.Tensor) -> torch.Tensor:
+        """The cloud's step: C's labels for uint8 ciphertexts."""
+        ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        return torch.cat(
+            [self.classifier(to_float(batch)).argmax(1) for batch in ciphertext.split(BATCH_SIZE)]
+        )
+
+    @torch.no_grad()
+    def decrypt(self, ciphertext: torch.Tensor, key: SecretKey, labels: torch.Tensor) -> torch.Tensor:
+        """The authorised user's step: regenerate the key's NAEs, take those of the cloud's ``labels``,
+        decode (eq. 9). Returns float images in [0, 1] (not rounded)."""
+        ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        if labels.shape != (len(ciphertext),):
+            raise ValueError(f"labels must have shape ({len(ciphertext)},), got {tuple(labels.shape)}")
+        noise_table = self.key_noise(key, self.image_shape(ciphertext), cached=False)
+        return self.decrypt_with_table(ciphertext, noise_table, labels)
+
+    @torch.no_grad()
+    def decrypt_with_table(
+        self, ciphertext: torch.Tensor, noise_table: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        """:meth:`decrypt` for a user who regenerated the key's per-class noise once
+        (:meth:`key_noise`) and keeps it: still indexed by the cloud's labels."""
+        ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        if labels.shape != (len(ciphertext),):
+            raise ValueError(f"labels must have shape ({len(ciphertext)},), got {tuple(labels.shape)}")
+        return self._decode(ciphertext, noise_table[labels.to(self.device)])
+
+    @torch.no_grad()
+    def decrypt_with_encryption_noise(self, ciphertext: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """DEBUG ONLY — the released code's shortcut: decode with the noise used at encryption, ignoring the
+        cloud's label. It cannot show a label mismatch; never use it to report results."""
+        ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        return self._decode(ciphertext, check_float_images(noise, "noise").to(self.device))
+
+    def _decode(self, ciphertext: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        self.codec.eval()
+        parts = zip(ciphertext.split(BATCH_SIZE), noise.split(BATCH_SIZE), strict=True)
+        return torch.cat([self.codec.decode(to_float(batch), batch_noise) for batch, batch_noise in parts])
+
+
+def lsb_embed(plaintext: torch.Tensor, cover: torch.Tensor, bits: int = 4) -> torch.Tensor:
+    """Table 2's baseline: keep the cover's (NAE's) high ``8 − bits`` bits and store the plaintext's high
+    ``bits`` bits in its low bits. Both uint8, one shape."""
+    check_uint8_images(plaintext, "plaintext")
+    check_uint8_images(cover, "cover")
+    if plaintext.shape != cover.shape:
+        raise ValueError(f"plaintext {tuple(plaintext.shape)} and cover {tuple(cover.shape)} must match")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 7:
+        raise ValueError(f"bits must be an int in 1..7, got {bits!r}")
+    low_mask = (1 << bits) - 1
+    return (cover & (255 - low_mask)) | (plaintext >> (8 - bits))
+
+
+def lsb_extract(ciphertext: torch.Tensor, bits: int = 4) -> torch.Tensor:
+    """Inverse of :func:`lsb_embed` up to the lost bits, which are filled with their midpoint."""
+    check_uint8_images(ciphertext, "ciphertext")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 7:
+        raise ValueError(f"bits must be an int in 1..7, got {bits!r}")
+    return ((ciphertext & ((1 << bits) - 1)) << (8 - bits)) | (1 << (7 - bits))
+
+
+@dataclass
+class ProtocolReport:
+    """One end-to-end run of the protocol on labelled test images (see :func:`evaluate`)."""
+
+    acc_plain: float
+    acc_encrypted: float
+    adp: float
+    label_mismatch_rate: float
+    mismatch_psnr_db: float | None
+    recovery: metrics.Recovery
+    privacy_psnr_db: float
+    privacy_ssim: float
+    wrong_key_psnr_db: float
+    wrong_key_ssim: float
+    plaintext: torch.Tensor
+    ciphertext: torch.Tensor
+    decoded: torch.Tensor
+    wrong_key_decoded: torch.Tensor
+
+
+def evaluate(
+    protocol: RicProtocol,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    key: SecretKey,
+    wrong_key: SecretKey,
+    *,
+    with_lpips: bool = True,
+) -> ProtocolReport:
+    """Encrypt with ``key``, classify, decrypt with ``key`` and with ``wrong_key``; measure everything.
+
+    ``label_mismatch_rate``: the fraction of images whose returned label differs from the label whose NAE
+    encrypted them (decoding then subtracts the wrong NAE); ``mismatch_psnr_db`` is their mean PSNR.
+    """
+    plaintext = to_float(check_uint8_images(images)).to(protocol.device)
+    labels = labels.to(protocol.device)
+    with torch.no_grad():
+        plain_predictions = torch.cat(
+            [protocol.classifier(batch).argmax(1) for batch in plaintext.split(BATCH_SIZE)]
+        )
+    encrypted = protocol.encrypt(plaintext, key)
+    returned = protocol.classify(encrypted.ciphertext)
+    decoded = protocol.decrypt(encrypted.ciphertext, key, returned)
+    wrong = protocol.decrypt(encrypted.ciphertext, wrong_key, returned)
+    mismatch = returned != encrypted.labels
+    psnr = metrics.psnr_per_image(plaintext, decoded)
+    acc_plain = (plain_predictions == labels).float().mean().item()
+    acc_encrypted = (returned == labels).float().mean().item()
+    ciphertext = to_float(encrypted.ciphertext)
+    return ProtocolReport(
+        acc_plain=acc_plain,
+        acc_encrypted=acc_encrypted,
+        adp=metrics.accuracy_drop_percentage(acc_plain, acc_encrypted),
+        label_mismatch_rate=mismatch.float().mean().item(),
+        mismatch_psnr_db=psnr[mismatch].mean().item() if mismatch.any() else None,
+        recovery=metrics.recovery(plaintext, decoded, with_lpips=with_lpips),
+        privacy_psnr_db=metrics.psnr_per_image(plaintext, ciphertext).mean().item(),
+        privacy_ssim=metrics.ssim_per_image(plaintext, ciphertext).mean().item(),
+        wrong_key_psnr_db=metrics.psnr_per_image(plaintext, wrong).mean().item(),
+        wrong_key_ssim=metrics.ssim_per_image(plaintext, wrong).mean().item(),
+        plaintext=plaintext,
+        ciphertext=ciphertext,
+        decoded=decoded,
+        wrong_key_decoded=wrong,
+    )
+
+
+@dataclass
+class LsbReport:
+    """Table 2's baseline on labelled images: accuracy of C on the LSB ciphertexts and recovery."""
+
+    acc_encrypted: float
+    recovery: metrics.Recovery
+    ciphertext: torch.Tensor
+    recovered: torch.Tensor
+
+
+@torch.no_grad()
+def evaluate_lsb_baseline(
+    protocol: RicProtocol, images: torch.Tensor, labels: torch.Tensor, key: SecretKey, *, bits: int = 4
+) -> LsbReport:
+    """Hide each plaintext's high ``bits`` bits in the low bits of the NAE of C's plaintext prediction;
+    the cloud classifies the result; the user reads the bits back (no network involved)."""
+    plaintext = check_uint8_images(images).to(protocol.device)
+    predictions = protocol.classify(plaintext)
+    covers = to_uint8(protocol.key_noise(key, protocol.image_shape(plaintext), cached=True)[predictions])
+    ciphertext = lsb_embed(plaintext, covers, bits)
+    returned = protocol.classify(ciphertext)
+    recovered = lsb_extract(ciphertext, bits)
+    return LsbReport(
+        acc_encrypted=(returned == labels.to(protocol.device)).float().mean().item(),
+        recovery=metrics.recovery(to_float(plaintext), to_float(recovered)),
+        ciphertext=to_float(ciphertext),
+        recovered=to_float(recovered),
+    )

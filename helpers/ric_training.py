@@ -1,0 +1,419 @@
+"""Training RIC's F, E and D against a frozen classifier (eqs. 11–13), through the checkpoint cache.
+
+One step, for a batch of plaintexts ``x`` with labels ``y`` (RIC, Wang et al.):
+
+1. take an NAE ``n_adv`` for each ``(key, y)`` from a pool of **training keys** (:class:`NaeBank`; the RNI
+   ``n`` for the ``rni_srl`` ablation);
+2. ``x'_q, x̃ = codec(x, n_adv)`` — eq. (5), the noise-quantised 8-bit channel of eq. (6) and eq. (9);
+3. eq. (11) ``L_rec = MSE(x, x̃)``; eq. (12) ``L_adv = mean max(max_{i≠y} Z_i(x'_q) − Z_y(x'_q), −g2)``;
+4. eq. (13) ``L = β·L_rec + L_adv`` (β = 10, g2 = 5), one Adam step (lr 1e-4) over F, E and D only.
+
+Training keys (ours). The released code draws fresh noise for every image, so the codec never depends on one
+key. Growing an NAE per training image is the most expensive part on a CPU, so here the codec trains on the
+ten class NAEs of each of a pool of public training keys (``ric_train_keys`` of the profile) and is evaluated
+with a **different, secret** key: the notebook measures that it generalises.
+
+Mixed precision is **not** used: decoding multiplies the 8-bit ciphertext by 1/(1 − λ) = 5, and the
+recovered image must resolve steps of a fraction of 1/255 — beyond bfloat16's 8-bit mantissa.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from helpers import keys, nae, ric
+from helpers.checkpoints import CacheOutcome, source_fingerprint, state_fingerprint, train_or_load
+from helpers.classifiers import CloudClassifier, cloud_classifier
+from helpers.data import ImageData, load_dataset
+from helpers.images import to_float
+from helpers.keys import SecretKey
+from helpers.nae import NaeSettings, cached_class_naes, margin_loss, random_noisy_images
+from helpers.profiles import Profile
+from helpers.ric import RicCodec
+
+PAPER_BETA = 10.0
+PAPER_G2 = 5.0
+PAPER_LEARNING_RATE = 1e-4
+PAPER_BATCH_SIZE = 64
+
+
+def training_keys(count: int, seed: int = 0) -> list[SecretKey]:
+    """``count`` **public** 128-bit keys for training the codec (never use them to protect data)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive int, got {count!r}")
+    return [SecretKey.from_int((seed << 32) + index) for index in range(count)]
+
+
+@dataclass
+class NaeBank:
+    """The class NAEs (and their RNIs) of a list of keys: ``naes[k, y]`` is key ``k``'s NAE for class ``y``.
+
+    Attributes:
+        naes: ``(K, classes, C, H, W)`` float32 on the classifier's device.
+        rnis: the RNIs ``n`` they were grown from (same shape) — the noise of the ``rni_srl`` ablation.
+        success: ``(K, classes)``: C classifies the NAE as its class.
+        key_fingerprints: the keys, by fingerprint (what a checkpoint records).
+        cache_hits: how many keys' NAEs came from the cache.
+    """
+
+    naes: torch.Tensor
+    rnis: torch.Tensor
+    success: torch.Tensor
+    key_fingerprints: list[str]
+    cache_hits: int
+
+    @classmethod
+    def grow(
+        cls,
+        classifier: nn.Module,
+        key_list: Sequence[SecretKey],
+        shape: Sequence[int],
+        num_classes: int,
+        settings: NaeSettings,
+    ) -> NaeBank:
+        """Grow (or load from the NAE cache) every key's class NAEs."""
+        device = next(classifier.parameters()).device
+        naes, rnis, success, hits = [], [], [], 0
+        for key in key_list:
+            key_naes, key_success, outcome = cached_class_naes(classifier, key, shape, num_classes, settings)
+            naes.append(key_naes)
+            rnis.append(random_noisy_images(key, shape, range(num_classes)).to(device))
+            success.append(key_success)
+            hits += outcome.status == "hit"
+        fingerprints = [key.fingerprint() for key in key_list]
+        return cls(torch.stack(naes), torch.stack(rnis), torch.stack(success), fingerprints, hits)
+
+    def noise(self, key_index: torch.Tensor, labels: torch.Tensor, *, variant: str) -> torch.Tensor:
+        """The noise each image is mixed with: ``n_adv`` (or the RNI ``n`` for ``rni_srl``)."""
+        table = self.rnis if variant == "rni_srl" else self.naes
+        return table[key_index, labels]
+
+
+@dataclass(frozen=True)
+class RicTrainingConfig:
+    """Everything that shapes a trained codec besides the data and the classifier.
+
+    Attributes:
+        width: channels per branch of F, E and D (the paper: 50).
+        lam: λ of eqs. (5) and (9) (the paper: 0.8).
+        variant: ``nae_srl`` (RIC) or a Table 4 ablation.
+        epochs, batch_size, learning_rate: Adam's schedule (the paper: 200 epochs on SVHN, 64, 1e-4).
+        beta: weight of the reconstruction loss in eq. (13) (10).
+        g2: the margin floor of eq. (12) (5).
+        initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, see :class:`RicCodec`).
+        seed: initialisation, key assignment and data order.
+    """
+
+    width: int = ric.PAPER_WIDTH
+    lam: float = ric.PAPER_LAMBDA
+    variant: str = "nae_srl"
+    epochs: int = 200
+    batch_size: int = PAPER_BATCH_SIZE
+    learning_rate: float = PAPER_LEARNING_RATE
+    beta: float = PAPER_BETA
+    g2: float = PAPER_G2
+    initialisation: str = "pytorch"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        ric.check_lambda(self.lam)
+        if self.variant not in ric.VARIANTS:
+            raise ValueError(f"variant must be one of {ric.VARIANTS}, got {self.variant!r}")
+        if self.initialisation not in ric.INITIALISATIONS:
+            raise ValueError(
+                f"initialisation must be one of {ric.INITIALISATIONS}, got {self.initialisation!r}"
+            )
+        for name in ("width", "epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        for name in ("learning_rate", "beta", "g2"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+    @classmethod
+    def for_profile(cls, profile: Profile, *, study: bool = False, **overrides: object) -> RicTrainingConfig:
+        """The profile's width, schedule and initialisation (``study``: the shorter ablation/λ schedule)."""
+        return cls(
+            width=profile.ric_width,
+            epochs=profile.ric_study_epochs if study else profile.ric_epochs,
+            batch_size=profile.ric_batch_size,
+            learning_rate=profile.ric_learning_rate,
+            initialisation=profile.ric_initialisation,
+            **overrides,
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class RicHistory:
+    """Per-epoch curves of one codec's training (stored with its checkpoint).
+
+    ``eval_psnr_db`` and ``eval_accuracy`` are measured after each epoch in test mode (8-bit rounding) on
+    held-out images with the training keys' NAEs of their true labels.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    reconstruction_mse: list[float] = field(default_factory=list)
+    adversarial_margin: list[float] = field(default_factory=list)
+    eval_psnr_db: list[float] = field(default_factory=list)
+    eval_accuracy: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    images_per_epoch: int = 0
+
+    @property
+    def train_seconds(self) -> float:
+        return sum(self.epoch_seconds)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "train_seconds": self.train_seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> RicHistory:
+        return cls(**{key: value for key, value in data.items() if key != "train_seconds"})
+
+
+def ric_loss(
+    images: torch.Tensor,
+    decoded: torch.Tensor,
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    beta: float = PAPER_BETA,
+    g2: float = PAPER_G2,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Eq. (13) ``β·L_rec + L_adv`` with eq. (11) ``L_rec = MSE(x, x̃)`` and eq. (12) ``L_adv`` = the mean
+    margin of C's logits on the ciphertext toward ``labels``, floored at ``−g2``.
+
+    Returns ``(L, L_rec, L_adv)``.
+    """
+    reconstruction = F.mse_loss(decoded, images)
+    adversarial = margin_loss(logits, labels, g2).mean()
+    return beta * reconstruction + adversarial, reconstruction, adversarial
+
+
+@torch.no_grad()
+def _evaluate(
+    codec: RicCodec, classifier: nn.Module, data: ImageData, bank: NaeBank, *, batch_size: int = 250
+) -> tuple[float, float]:
+    """Test-mode PSNR (dB, of the mean MSE over 8-bit pixels) and ciphertext accuracy on ``data``."""
+    codec.eval()
+    squared_error, correct = 0.0, 0
+    key_index = torch.arange(len(data), device=data.images.device) % len(bank.naes)
+    for index in torch.arange(len(data), device=data.images.device).split(batch_size):
+        images, labels = to_float(data.images[index]), data.labels[index]
+        ciphertext, decoded = codec(images, bank.noise(key_index[index], labels, variant=codec.variant))
+        squared_error += F.mse_loss(decoded, images, reduction="sum").item()
+        correct += (classifier(ciphertext).argmax(1) == labels).sum().item()
+    mse = squared_error / data.images.numel()
+    psnr = 10 * torch.log10(torch.tensor(1.0 / max(mse, 1e-12))).item()
+    return psnr, correct / len(data)
+
+
+def train_codec(
+    codec: RicCodec,
+    classifier: nn.Module,
+    train: ImageData,
+    bank: NaeBank,
+    config: RicTrainingConfig,
+    *,
+    evaluate_on: ImageData | None = None,
+    progress: bool = True,
+    description: str = "RIC",
+) -> RicHistory:
+    """Train ``codec`` in place (eqs. 11–13) with ``classifier`` frozen; return the curves.
+
+    Each image is assigned a random key of ``bank`` at every epoch, so each epoch sees a new pairing of
+    images and NAEs.
+    """
+    device = next(codec.parameters()).device
+    if train.images.device != device:
+        raise ValueError(f"train data is on {train.images.device}, the codec on {device}; move one of them")
+    if not train.has_labels:
+        raise ValueError(f"{train.name}/{train.split} has no labels; RIC trains toward the true labels")
+    classifier.eval().requires_grad_(False)
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    optimizer = torch.optim.Adam(codec.parameters(), lr=config.learning_rate)
+    history = RicHistory(images_per_epoch=len(train))
+    epochs = tqdm(range(config.epochs), desc=description, disable=not progress, leave=False)
+    log_every = max(1, config.epochs // 5)
+    for epoch in epochs:
+        codec.train()
+        start = time.perf_counter()
+        totals = torch.zeros(3, device=device)
+        order = torch.randperm(len(train), generator=generator, device=device)
+        key_index = torch.randint(len(bank.naes), (len(train),), generator=generator, device=device)
+        for batch in order.split(config.batch_size):
+            images, labels = to_float(train.images[batch]), train.labels[batch]
+            noise = bank.noise(key_index[batch], labels, variant=config.variant)
+            ciphertext, decoded = codec(images, noise, generator=generator)
+            loss, reconstruction, adversarial = ric_loss(
+                images, decoded, classifier(ciphertext), labels, beta=config.beta, g2=config.g2
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            totals += torch.stack([loss, reconstruction, adversarial]).detach() * len(batch)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        history.epoch_seconds.append(time.perf_counter() - start)
+        loss, reconstruction, adversarial = (totals / len(train)).tolist()
+        history.loss.append(loss)
+        history.reconstruction_mse.append(reconstruction)
+        history.adversarial_margin.append(adversarial)
+        summary = {"loss": f"{loss:.4f}", "margin": f"{adversarial:.2f}"}
+        if evaluate_on is not None:
+            psnr, accuracy = _evaluate(codec, classifier, evaluate_on, bank)
+            history.eval_psnr_db.append(psnr)
+            history.eval_accuracy.append(accuracy)
+            summary.update(psnr=f"{psnr:.2f} dB", acc=f"{accuracy:.3f}")
+        epochs.set_postfix(summary)
+        if not progress and (epoch % log_every == 0 or epoch == config.epochs - 1):
+            values = ", ".join(f"{name} {value}" for name, value in summary.items())
+            print(f"{description} epoch {epoch + 1}/{config.epochs}: {values}")
+    codec.eval()
+    return history
+
+
+@dataclass
+class TrainedCodec:
+    """A trained codec with its configuration, curves and cache outcome."""
+
+    codec: RicCodec
+    config: RicTrainingConfig
+    history: RicHistory
+    cache: CacheOutcome
+
+
+def train_or_load_codec(
+    classifier: nn.Module,
+    train: ImageData,
+    evaluate_on: ImageData,
+    bank: NaeBank,
+    config: RicTrainingConfig,
+    nae_settings: NaeSettings,
+    *,
+    progress: bool = True,
+) -> TrainedCodec:
+    """:func:`train_codec` through the checkpoint cache, keyed by the data, the classifier's weights, the
+    NAE settings, the training configuration, the device type and the code."""
+    device = next(classifier.parameters()).device
+    channels = train.images.shape[1]
+    description = {
+        "data": {
+            split.split: {"name": split.name, "size": len(split), "source": split.source}
+            for split in (train, evaluate_on)
+        },
+        "classifier": state_fingerprint(classifier),
+        "nae_settings": nae_settings.to_dict(),
+        "nae_bank": bank.key_fingerprints,
+        "training": config.to_dict(),
+        "device_type": device.type,
+        "code": source_fingerprint(keys, nae, ric, sys.modules[__name__]),
+    }
+
+    def build() -> nn.Module:
+        torch.manual_seed(config.seed)
+        codec = RicCodec(
+            config.width, config.lam, config.variant, channels, config.initialisation, config.seed
+        )
+        return codec.to(device)
+
+    def fit(codec: nn.Module) -> dict[str, object]:
+        label = f"RIC {train.name} {config.variant} λ={config.lam}"
+        history = train_codec(
+            codec,
+            classifier,
+            train,
+            bank,
+            config,
+            evaluate_on=evaluate_on,
+            progress=progress,
+            description=label,
+        )
+        return history.to_dict()
+
+    name = f"ric-{train.name}-{config.variant}"
+    codec, history, outcome = train_or_load(name, description, build, fit)
+    return TrainedCodec(codec, config, RicHistory.from_dict(history), outcome)
+
+
+@dataclass
+class RicSetup:
+    """What RIC needs for one data set: the cloud's classifier, the NAE settings, the training-key NAEs and
+    the data (on the classifier's device).
+
+    Attributes:
+        dataset: ``"cifar10"``, ``"mnist"`` or ``"svhn"``.
+        cloud: the frozen classifier C and its test accuracy.
+        nae_settings: the paper's steps for the data set and the profile's ``ric_g1``.
+        bank: the class NAEs of the profile's public training keys.
+        train: the codec's training images (the profile's ``ric_train_images``).
+        test: the evaluation images (the profile's ``ric_test_images``).
+    """
+
+    dataset: str
+    cloud: CloudClassifier
+    nae_settings: NaeSettings
+    bank: NaeBank
+    train: ImageData
+    test: ImageData
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.test.images.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.test.classes)
+
+    def train_codec(
+        self, config: RicTrainingConfig, *, images: int | None = None, progress: bool = True
+    ) -> TrainedCodec:
+        """:func:`train_or_load_codec` on the first ``images`` training images (all for ``None``)."""
+        return train_or_load_codec(
+            self.cloud.model,
+            self.train.head(images),
+            self.test.head(250),
+            self.bank,
+            config,
+            self.nae_settings,
+            progress=progress,
+        )
+
+
+def prepare(
+    dataset: str, profile: Profile, device: torch.device, *, seed: int = 0, progress: bool = True
+) -> RicSetup:
+    """Load ``dataset``, train or load its cloud classifier (shared with notebooks 02–04) and grow or load
+    the training keys' NAEs."""
+    classifier_images = (
+        profile.classifier_train_images if dataset == "cifar10" else profile.digit_train_images
+    )
+    train = load_dataset(dataset, "train", limit=classifier_images, device=device)
+    test = load_dataset(dataset, "test", limit=profile.test_images, device=device)
+    cloud = cloud_classifier(dataset, train, test, profile=profile, seed=seed, progress=progress)
+    settings = NaeSettings.for_dataset(dataset, steps=profile.nae_steps, g1=profile.ric_g1)
+    shape = tuple(test.images.shape[1:])
+    bank = NaeBank.grow(
+        cloud.model, training_keys(profile.ric_train_keys, seed), shape, len(test.classes), settings
+    )
+    return RicSetup(
+        dataset,
+        cloud,
+        settings,
+        bank,
+        train.head(profile.ric_train_images),
+        test.head(profile.ric_test_images),
+    )
