@@ -63,6 +63,17 @@ RESULT_KEYS = {
         "epochs",
         "train_seconds",
     },
+    "06_attack_brute_force": {
+        "correct_key_psnr_db",
+        "wrong_key_psnr_db",
+        "n_keys",
+        "n_images",
+        "theorem_bound",
+        "seconds_per_guess",
+        "tiny_keyspace_found",
+    },
+    "07_attack_cloud": {"psnr_db", "ssim", "n_train_ciphertexts", "eta1", "eta2"},
+    "08_attack_known_plaintext": {"kpa", "nae_averaging_leak"},
 }
 
 
@@ -105,6 +116,12 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
         assert {"lambda", "acc_encrypted", "psnr_db"} <= set(results["lambda_sweep"][0])
         assert {"psnr_db", "ssim"} == set(results["lsb_baseline"]) - {"acc_encrypted"}
         assert 0 <= results["label_mismatch_rate"] <= 1
+    if notebook.stem == "06_attack_brute_force":
+        assert results["tiny_keyspace_found"] is True  # a real search over the tiny key space
+        assert {"mean", "min", "max"} == set(results["wrong_key_psnr_db"])
+    if notebook.stem == "08_attack_known_plaintext":
+        assert {row["nae_mode"] for row in results["kpa"]} == {"per_key_class", "per_image"}
+        assert {"n_ciphertexts", "nae_estimate_psnr_db"} <= set(results["nae_averaging_leak"])
     if "models" in results:
         for errors in results["models"].values():
             assert {"train_error", "test_error"} <= set(errors)
