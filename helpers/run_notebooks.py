@@ -9,8 +9,9 @@ Usage::
 
 Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``); figures and ``results.json`` to
 ``figures/<notebook>/`` (``PPIC_FIGURES_DIR``). The run stops at the first failing notebook, prints the
-failing cell and exits with status 1. ``INTERACTIVE`` is always passed as ``False``: sliders need a live
-JupyterLab, not a headless kernel.
+failing cell and exits with status 1. After a successful run the results page ``figures/README.md`` (and
+the README's performance table) is regenerated from the ``results.json`` files (:mod:`helpers.results_page`).
+``INTERACTIVE`` is always passed as ``False``: sliders need a live JupyterLab, not a headless kernel.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from helpers import paths
+from helpers import paths, results_page
 from helpers.profiles import PROFILES
 from helpers.storage import atomic_write_text
 
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         f"All {len(notebooks)} notebook(s) ran in {total:.1f} s; "
         f"figures are in {paths.display_path(paths.figures_dir())}/"
     )
+    results_page.write()
     return 0
 
 

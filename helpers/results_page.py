@@ -1,0 +1,330 @@
+"""The results page: ``figures/README.md``, generated from every notebook's ``results.json`` and the benchmark
+records — one table per paper table, the paper's numbers beside ours, with each run's profile, device, date
+and wall time. It also refreshes the performance table in the repository's README (between the
+``<!-- performance -->`` markers).
+
+Usage::
+
+    python -m helpers.results_page          # also the last step of python -m helpers.run_notebooks
+
+Nothing here is typed in: every "ours" number is read from a ``results.json`` or a benchmark record; every
+"paper" number comes from :mod:`helpers.paper_numbers`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from helpers import paper_numbers, paths
+from helpers.storage import atomic_write_text
+
+PERFORMANCE_MARKERS = ("<!-- performance -->", "<!-- /performance -->")
+
+
+def _number(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if abs(value) < 1e5 else f"{value:.3g}"
+    return str(value)
+
+
+def _ssim(value: float | None) -> str:
+    """SSIM with four decimals: the paper's values differ in the fourth."""
+    return "–" if value is None else f"{value:.4f}"
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return lines + [
+        "| " + " | ".join(_number(cell) if not isinstance(cell, str) else cell for cell in row) + " |"
+        for row in rows
+    ]
+
+
+def load_results(figures: Path) -> dict[str, dict[str, Any]]:
+    """Every ``<notebook>/results.json`` under ``figures``, by notebook name."""
+    return {path.parent.name: json.loads(path.read_text()) for path in sorted(figures.glob("*/results.json"))}
+
+
+def load_benchmarks(figures: Path) -> dict[str, dict[str, Any]]:
+    """Every benchmark record under ``figures/benchmarks``, by file stem."""
+    return {
+        path.stem: json.loads(path.read_text()) for path in sorted((figures / "benchmarks").glob("*.json"))
+    }
+
+
+def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
+    rows = [
+        [
+            name,
+            run["profile"],
+            run["device"],
+            run["date_utc"][:10],
+            f"{run['wall_seconds']:,.0f} s",
+            run.get("dataset") or "–",
+        ]
+        for name, run in results.items()
+    ]
+    return ["## Runs", "", *_table(["notebook", "profile", "device", "date", "wall time", "data set"], rows)]
+
+
+def _table_i(run: dict[str, Any]) -> list[str]:
+    rows = []
+    for scenario, paper in paper_numbers.TABLE_I.items():
+        ours = run["scenarios"][scenario]
+        attacks = ours["adversarial_error"]
+        rows.append(
+            [
+                scenario,
+                ours["train_error"],
+                paper["train_error"],
+                ours["test_error"],
+                paper["test_error"],
+                attacks["none"],
+                attacks["bpda"],
+                paper["adversarial_error"],
+            ]
+        )
+    headers = [
+        "scenario",
+        "train err",
+        "paper",
+        "test err",
+        "paper",
+        "adv. err (none)",
+        "adv. err (BPDA)",
+        "paper adv. err",
+    ]
+    return [
+        "## Table I — PGD in five scenarios (notebook 03)",
+        "",
+        f"PGD ε {run['epsilon']}, α {run['alpha']}, {run['steps']} steps, "
+        f"{run['attack_images']} attacked images. "
+        "`none` is the paper's attack placement; `bpda` attacks through the encryption.",
+        "",
+        *_table(headers, rows),
+    ]
+
+
+def _ric(run: dict[str, Any]) -> list[str]:
+    dataset = run["dataset"]
+    lines = [f"## RIC — notebook 05 (data set: {dataset}; the paper's Tables 2 and 4 are on SVHN)", ""]
+    rows = []
+    for name, ours in run["per_dataset"].items():
+        paper = paper_numbers.RIC_TABLE_1.get(name, (None, None, None))
+        rows.append([name, 100 * ours["acc_plain"], 100 * ours["acc_encrypted"], ours["adp"], *paper])
+    lines += [
+        "**Table 1** — accuracy (%)",
+        "",
+        *_table(["data set", "ACC_p", "ACC_e", "ADP", "paper ACC_p", "paper ACC_e", "paper ADP"], rows),
+        "",
+    ]
+    ric, lsb = paper_numbers.RIC_TABLE_2_SVHN["ric"], paper_numbers.RIC_TABLE_2_SVHN["lsb"]
+    rows = [
+        [
+            "RIC",
+            run["psnr_db"],
+            run["psnr_rounded_db"],
+            _ssim(run["ssim"]),
+            run["wrong_key_psnr_db"],
+            ric[0],
+            _ssim(ric[1]),
+        ],
+        [
+            "LSB w/ NAE",
+            run["lsb_baseline"]["psnr_db"],
+            None,
+            _ssim(run["lsb_baseline"]["ssim"]),
+            None,
+            lsb[0],
+            _ssim(lsb[1]),
+        ],
+    ]
+    headers = ["method", "PSNR dB", "PSNR 8-bit dB", "SSIM", "wrong-key PSNR dB", "paper PSNR", "paper SSIM"]
+    lines += ["**Table 2** — recovery", "", *_table(headers, rows), ""]
+    rows = [[pair, value["psnr_db"], _ssim(value["ssim"])] for pair, value in run["cross_dataset"].items()]
+    paper_rows = ", ".join(
+        f"{name} {psnr}/{ssim}" for name, (psnr, ssim) in paper_numbers.RIC_TABLE_3_SVHN_MODEL.items()
+    )
+    lines += [
+        f"**Table 3** — train → test (paper, RIC-SVHN: {paper_rows})",
+        "",
+        *_table(["train → test", "PSNR dB", "SSIM"], rows),
+        "",
+    ]
+    rows = [
+        [
+            variant,
+            value["adp"],
+            value["psnr_db"],
+            _ssim(value["ssim"]),
+            *paper_numbers.RIC_TABLE_4[variant][:2],
+            _ssim(paper_numbers.RIC_TABLE_4[variant][2]),
+        ]
+        for variant, value in run["ablation"].items()
+    ]
+    lines += [
+        "**Table 4** — ablation",
+        "",
+        *_table(["variant", "ADP %", "PSNR dB", "SSIM", "paper ADP", "paper PSNR", "paper SSIM"], rows),
+        "",
+    ]
+    rows = [[row["lambda"], 100 * row["acc_encrypted"], row["psnr_db"]] for row in run["lambda_sweep"]]
+    lines += [
+        "**Fig. 7** — λ study (the paper: accuracy stable, PSNR rising with λ)",
+        "",
+        *_table(["λ", "ACC_e %", "PSNR dB"], rows),
+    ]
+    return lines
+
+
+def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["## Attacks on RIC — notebooks 06–08 (implemented from the paper; not reference-checked)", ""]
+    if brute := results.get("06_attack_brute_force"):
+        wrong, fig8 = brute["wrong_key_psnr_db"], paper_numbers.RIC_FIG_8
+        rows = [
+            ["correct key", brute["correct_key_psnr_db"], f"≥ {fig8['correct_at_least']}"],
+            [
+                "wrong keys mean / min / max",
+                f"{wrong['mean']:.2f} / {wrong['min']:.2f} / {wrong['max']:.2f}",
+                f"{fig8['wrong_mean']} / {fig8['wrong_min']} / {fig8['wrong_max']}",
+            ],
+        ]
+        lines += [
+            f"**Fig. 8** — brute force, {brute['n_keys']} guessed keys × {brute['n_images']} images "
+            f"({brute['seconds_per_guess']:.2f} s per guess; "
+            f"tiny key space of 2^{brute['tiny_keyspace_bits']} "
+            f"searched: key {'found' if brute['tiny_keyspace_found'] else 'not found'})",
+            "",
+            *_table(["", "PSNR dB", "paper (VGGFace2)"], rows),
+            "",
+        ]
+    if cloud := results.get("07_attack_cloud"):
+        rows = [
+            ["G(Ê(x'_q))", cloud["psnr_db"], _ssim(cloud["ssim"])],
+            ["mean public image", cloud["mean_image_psnr_db"], _ssim(cloud["mean_image_ssim"])],
+        ]
+        lines += [
+            f"**Cloud attack** — {cloud['n_train_ciphertexts']} training ciphertexts, "
+            f"η1 {cloud['eta1']}, η2 {cloud['eta2']}",
+            "",
+            *_table(["reconstruction", "PSNR dB", "SSIM"], rows),
+            "",
+        ]
+    if kpa := results.get("08_attack_known_plaintext"):
+        rows = [[row["nae_mode"], row["n_pairs"], row["psnr_db"], _ssim(row["ssim"])] for row in kpa["kpa"]]
+        leak = kpa["nae_averaging_leak"]
+        lines += [
+            "**Known-plaintext U-Net** (eq. 17)",
+            "",
+            *_table(["NAE mode", "pairs", "PSNR dB", "SSIM"], rows),
+            "",
+            f"**NAE-averaging leak** (ours): {leak['n_ciphertexts']} ciphertexts per class estimate the "
+            f"class NAE to {leak['nae_estimate_psnr_db']:.2f} dB; subtracting it reveals the images at "
+            f"{leak['revealed_psnr_db']:.2f} dB.",
+        ]
+    return lines
+
+
+PERFORMANCE_ROWS: list[tuple[str, str, Callable[[dict[str, Any]], float]]] = [
+    ("block encryption (CIFAR-10)", "encryption", lambda r: r["encrypt"]["images_per_s"]),
+    ("classifier training, Plain ResNet18 ×0.25", "training_width0.25", lambda r: r["plain"]["images_per_s"]),
+    (
+        "classifier training, Encrypted ResNet18 ×0.25",
+        "training_width0.25",
+        lambda r: r["encrypted"]["images_per_s"],
+    ),
+    ("PGD-20, ResNet18 ×0.25", "pgd_width0.25", lambda r: r["ours"]["images_per_s"]),
+    ("NAEs per image (150 steps), ResNet18 ×0.25", "nae_width0.25", lambda r: r["per_image"]["naes_per_s"]),
+    ("NAEs per image (150 steps), ResNet18 ×1", "nae_width1", lambda r: r["per_image"]["naes_per_s"]),
+    ("RIC encrypt, codec 16 ch. + ResNet18 ×0.32", "ric_width0.32", lambda r: r["encrypt"]["images_per_s"]),
+    ("RIC decrypt, codec 16 ch.", "ric_width0.32", lambda r: r["decrypt"]["images_per_s"]),
+]
+
+
+def performance_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
+    """Images/s per benchmark on the CPU and, where a record exists, on a GPU (``<stem>_cuda.json``)."""
+    rows, devices = [], set()
+    for label, stem, value in PERFORMANCE_ROWS:
+        cells = []
+        for device in ("cpu", "cuda"):
+            record = benchmarks.get(f"{stem}_{device}")
+            if record is None:
+                cells.append("not measured")
+                continue
+            devices.add(record["device"])
+            cells.append(f"{value(record):,.1f}")
+        rows.append([label, *cells])
+    note = (
+        "Devices: " + "; ".join(sorted(devices)) + ". GPU column: no GPU record yet."
+        if not any(name.endswith("_cuda") for name in benchmarks)
+        else "Devices: " + "; ".join(sorted(devices)) + "."
+    )
+    return [*_table(["what", "CPU images/s", "GPU images/s"], rows), "", note]
+
+
+def render(results: dict[str, dict[str, Any]], benchmarks: dict[str, dict[str, Any]]) -> str:
+    """The Markdown of the results page."""
+    lines = [
+        "# Results",
+        "",
+        "Generated by `python -m helpers.results_page` from `figures/*/results.json` and "
+        "`figures/benchmarks/` — do not edit by hand. Smoke-profile runs prove only that the code runs; "
+        "their rows are not results.",
+        "",
+        *_runs(results),
+        "",
+    ]
+    if "03_pgd_robustness_scenarios" in results:
+        lines += [*_table_i(results["03_pgd_robustness_scenarios"]), ""]
+    if "05_ric_training" in results:
+        lines += [*_ric(results["05_ric_training"]), ""]
+    lines += [*_attacks(results), "", "## Throughput", "", *performance_table(benchmarks), ""]
+    return "\n".join(lines)
+
+
+def update_readme_performance(readme: Path, benchmarks: dict[str, dict[str, Any]]) -> bool:
+    """Replace the table between the performance markers of ``readme``; ``True`` when the file changed."""
+    text = readme.read_text()
+    start, end = PERFORMANCE_MARKERS
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{readme} has no {start} … {end} block")
+    updated = pattern.sub(lambda _: "\n".join([start, *performance_table(benchmarks), end]), text)
+    if updated != text:
+        atomic_write_text(readme, updated)
+    return updated != text
+
+
+def write(figures: Path | None = None, readme: Path | None = None) -> Path:
+    """Regenerate ``<figures>/README.md``; return its path.
+
+    The performance table of ``readme`` is refreshed too — by default the repository's README, but only when
+    ``figures`` is the repository's own ``figures/`` folder (runs into a temporary folder leave it alone).
+    """
+    figures = figures or paths.figures_dir()
+    benchmarks = load_benchmarks(figures)
+    page = figures / "README.md"
+    atomic_write_text(page, render(load_results(figures), benchmarks))
+    print(f"wrote {paths.display_path(page)}")
+    root = paths.repository_root()
+    if readme is None and figures.resolve() == (root / "figures").resolve():
+        readme = root / "README.md"
+    if readme is not None and update_readme_performance(readme, benchmarks):
+        print(f"updated the performance table in {paths.display_path(readme)}")
+    return page
+
+
+if __name__ == "__main__":
+    write()
+    sys.exit(0)
