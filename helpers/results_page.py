@@ -174,7 +174,7 @@ def _ric(run: dict[str, Any]) -> list[str]:
         for variant, value in run["ablation"].items()
     ]
     lines += [
-        "**Table 4** — ablation",
+        "**Table 4** — ablation (each variant trained with the profile's shorter study schedule)",
         "",
         *_table(["variant", "ADP %", "PSNR dB", "SSIM", "paper ADP", "paper PSNR", "paper SSIM"], rows),
         "",
