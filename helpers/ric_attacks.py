@@ -54,14 +54,6 @@ def smoothness_score(images: torch.Tensor) -> torch.Tensor:
     return -(horizontal + vertical) / 2
 
 
-@torch.no_grad()
-def decode_with_guess(
-    protocol: RicProtocol, ciphertext: torch.Tensor, labels: torch.Tensor, guess: SecretKey
-) -> torch.Tensor:
-    """What an attacker with D, C and Φ decodes with a guessed key (the protocol's own decryption)."""
-    return protocol.decrypt(ciphertext, guess, labels)
-
-
 @dataclass
 class KeySearch:
     """A search of a key space for one ciphertext: the best-scoring guess and what it cost."""
@@ -106,7 +98,7 @@ def search_key_space(
     return KeySearch(len(candidates), int(all_scores.argmax()), all_scores, time.perf_counter() - start)
 
 
-def keys_per_second_to_exhaust(seconds_per_guess: float, bits: int) -> float:
+def seconds_to_exhaust(seconds_per_guess: float, bits: int) -> float:
     """Seconds to try all ``2^bits`` keys at ``seconds_per_guess`` each (on one machine like this one)."""
     if not seconds_per_guess > 0:
         raise ValueError(f"seconds_per_guess must be positive, got {seconds_per_guess!r}")

@@ -14,8 +14,8 @@ from helpers.ric import RicCodec
 from helpers.ric_attacks import (
     UNet,
     estimate_class_noise,
-    keys_per_second_to_exhaust,
     search_key_space,
+    seconds_to_exhaust,
     smoothness_score,
     subtract_estimated_noise,
     theorem_6_1_log10_bound,
@@ -34,7 +34,7 @@ def test_theorem_bound_matches_hand_computed_values():
     assert theorem_6_1_log10_bound(10, 127) == pytest.approx(10 * math.log10(255 / 256))
     with pytest.raises(ValueError, match="m must"):
         theorem_6_1_log10_bound(10, 128)
-    assert keys_per_second_to_exhaust(0.5, 10) == 512
+    assert seconds_to_exhaust(0.5, 10) == 512
 
 
 def test_smoothness_prefers_images_over_noise():
