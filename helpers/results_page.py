@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -265,11 +264,9 @@ def performance_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
             devices.add(record["device"])
             cells.append(f"{value(record):,.1f}")
         rows.append([label, *cells])
-    note = (
-        "Devices: " + "; ".join(sorted(devices)) + ". GPU column: no GPU record yet."
-        if not any(name.endswith("_cuda") for name in benchmarks)
-        else "Devices: " + "; ".join(sorted(devices)) + "."
-    )
+    note = "Devices: " + "; ".join(sorted(devices)) + "."
+    if not any(name.endswith("_cuda") for name in benchmarks):
+        note += " GPU column: no GPU record yet."
     return [*_table(["what", "CPU images/s", "GPU images/s"], rows), "", note]
 
 
@@ -327,4 +324,3 @@ def write(figures: Path | None = None, readme: Path | None = None) -> Path:
 
 if __name__ == "__main__":
     write()
-    sys.exit(0)

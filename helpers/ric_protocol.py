@@ -71,6 +71,16 @@ class RicProtocol:
             )
         return tuple(images.shape[1:])
 
+    def check_labels(self, labels: object, count: int) -> torch.Tensor:
+        """``labels`` as ``count`` int64 class indices in ``[0, num_classes)`` on the protocol's device."""
+        if not isinstance(labels, torch.Tensor) or labels.dtype != torch.int64:
+            raise TypeError("labels must be a torch.int64 tensor of class indices")
+        if labels.shape != (count,):
+            raise ValueError(f"labels must have shape ({count},), got {tuple(labels.shape)}")
+        if count and (int(labels.min()) < 0 or int(labels.max()) >= self.num_classes):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}), got {labels.unique().tolist()}")
+        return labels.to(self.device)
+
     def key_noise(self, key: SecretKey, shape: tuple[int, int, int], *, cached: bool) -> torch.Tensor:
         """The key's noise per class, ``(classes, C, H, W)``: its NAEs (RNIs for ``rni_srl``).
 
@@ -95,13 +105,13 @@ class RicProtocol:
         plain = to_float(images) if images.dtype == torch.uint8 else check_float_images(images)
         plain = plain.to(self.device)
         noise_table = self.key_noise(key, self.image_shape(plain), cached=True)
+        if labels is not None:
+            labels = self.check_labels(labels, len(plain))
         self.codec.eval()
         ciphertexts, used = [], []
-        for index, batch in enumerate(plain.split(BATCH_SIZE)):
-            if labels is None:
-                batch_labels = self.classifier(batch).argmax(1)
-            else:
-                batch_labels = labels.split(BATCH_SIZE)[index].to(self.device)
+        for batch_index in torch.arange(len(plain), device=self.device).split(BATCH_SIZE):
+            batch = plain[batch_index]
+            batch_labels = self.classifier(batch).argmax(1) if labels is None else labels[batch_index]
             ciphertext, _ = self.codec(batch, noise_table[batch_labels])
             ciphertexts.append(to_uint8(ciphertext))
             used.append(batch_labels)
@@ -120,8 +130,7 @@ class RicProtocol:
         """The authorised user's step: regenerate the key's NAEs, take those of the cloud's ``labels``,
         decode (eq. 9). Returns float images in [0, 1] (not rounded)."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
-        if labels.shape != (len(ciphertext),):
-            raise ValueError(f"labels must have shape ({len(ciphertext)},), got {tuple(labels.shape)}")
+        self.check_labels(labels, len(ciphertext))
         noise_table = self.key_noise(key, self.image_shape(ciphertext), cached=False)
         return self.decrypt_with_table(ciphertext, noise_table, labels)
 
@@ -132,9 +141,7 @@ class RicProtocol:
         """:meth:`decrypt` for a user who regenerated the key's per-class noise once
         (:meth:`key_noise`) and keeps it: still indexed by the cloud's labels."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
-        if labels.shape != (len(ciphertext),):
-            raise ValueError(f"labels must have shape ({len(ciphertext)},), got {tuple(labels.shape)}")
-        return self._decode(ciphertext, noise_table[labels.to(self.device)])
+        return self._decode(ciphertext, noise_table[self.check_labels(labels, len(ciphertext))])
 
     @torch.no_grad()
     def decrypt_with_encryption_noise(self, ciphertext: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -205,7 +212,7 @@ def evaluate(
     encrypted them (decoding then subtracts the wrong NAE); ``mismatch_psnr_db`` is their mean PSNR.
     """
     plaintext = to_float(check_uint8_images(images)).to(protocol.device)
-    labels = labels.to(protocol.device)
+    labels = protocol.check_labels(labels, len(plaintext))
     with torch.no_grad():
         plain_predictions = torch.cat(
             [protocol.classifier(batch).argmax(1) for batch in plaintext.split(BATCH_SIZE)]
@@ -260,7 +267,7 @@ def evaluate_lsb_baseline(
     returned = protocol.classify(ciphertext)
     recovered = lsb_extract(ciphertext, bits)
     return LsbReport(
-        acc_encrypted=(returned == labels.to(protocol.device)).float().mean().item(),
+        acc_encrypted=(returned == protocol.check_labels(labels, len(plaintext))).float().mean().item(),
         recovery=metrics.recovery(to_float(plaintext), to_float(recovered)),
         ciphertext=to_float(ciphertext),
         recovered=to_float(recovered),
