@@ -28,6 +28,7 @@ from helpers.data import ImageData
 from helpers.encryption import BlockKey, gather_map
 from helpers.images import check_float_images, to_float
 from helpers.training import Adversary, KeyPolicy, model_input
+from helpers.validation import check_finite_number
 
 PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
 """Where the attack's gradient meets the encryption.
@@ -53,9 +54,8 @@ class PGDSettings:
 
     def __post_init__(self) -> None:
         for name in ("epsilon", "alpha"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+            if check_finite_number(getattr(self, name), name) < 0:
+                raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)!r}")
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
             raise ValueError(f"steps must be an int >= 1, got {self.steps!r}")
 

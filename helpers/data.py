@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import torch
 from PIL import Image
 
 from helpers import paths
+from helpers.runtime import resolve_device
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 DIGIT_CLASSES = tuple(str(digit) for digit in range(10))
@@ -47,6 +49,11 @@ VARIANTS = ("auto", "exact", "jpeg")
 
 class DataUnavailableError(FileNotFoundError):
     """A data set could be found neither in the offline folder nor through torchvision."""
+
+
+class DamagedDataError(ValueError):
+    """An offline archive exists but cannot be used: unreadable, an array missing, wrong dtypes, sizes or
+    labels. The message names the file and what is wrong with it."""
 
 
 def _how_to_provide(name: str) -> str:
@@ -79,6 +86,30 @@ class ImageData:
     classes: tuple[str, ...]
     source: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.images, torch.Tensor) or self.images.dtype != torch.uint8:
+            found = self.images.dtype if isinstance(self.images, torch.Tensor) else type(self.images).__name__
+            raise TypeError(f"images must be a torch.uint8 tensor, got {found}")
+        if self.images.ndim != 4:
+            raise ValueError(f"images must have shape (N, C, H, W), got {tuple(self.images.shape)}")
+        if not isinstance(self.labels, torch.Tensor) or self.labels.dtype != torch.int64:
+            found = self.labels.dtype if isinstance(self.labels, torch.Tensor) else type(self.labels).__name__
+            raise TypeError(f"labels must be a torch.int64 tensor, got {found}")
+        if self.labels.shape != (self.images.shape[0],):
+            raise ValueError(
+                f"labels must have shape ({self.images.shape[0]},) to match {self.images.shape[0]} images, "
+                f"got {tuple(self.labels.shape)}"
+            )
+        if self.labels.device != self.images.device:
+            raise ValueError(
+                f"images ({self.images.device}) and labels ({self.labels.device}) must share a device"
+            )
+        if len(self.labels) and (int(self.labels.min()) < -1 or int(self.labels.max()) >= len(self.classes)):
+            raise ValueError(
+                f"labels must lie in [0, {len(self.classes)}) (or be -1 for unlabelled images), got values "
+                f"in [{int(self.labels.min())}, {int(self.labels.max())}]"
+            )
+
     def __len__(self) -> int:
         return self.images.shape[0]
 
@@ -96,7 +127,8 @@ class ImageData:
         return replace(self, images=self.images[:count], labels=self.labels[:count], source=source)
 
     def to(self, device: torch.device | str) -> ImageData:
-        """The same split on ``device``."""
+        """The same split on ``device`` (``"cuda"`` without a GPU is a ``ValueError``)."""
+        device = resolve_device(device)
         return replace(self, images=self.images.to(device), labels=self.labels.to(device))
 
     def describe(self) -> str:
@@ -147,7 +179,7 @@ def _choose_offline_file(
             f"{detail} {_how_to_provide(name)}"
         )
     if variant == "auto" and exact in present and jpeg in present:
-        with np.load(exact) as archive:
+        with _open_archive(exact) as archive:
             exact_size = _split_size(archive, split)
         return exact if limit is not None and limit <= exact_size else jpeg
     return present[0]
@@ -166,23 +198,92 @@ def _decode_jpegs(encoded: np.ndarray, offsets: np.ndarray) -> torch.Tensor:
     return _as_nchw(np.stack(decoded)) if decoded else torch.empty(0, 3, 0, 0, dtype=torch.uint8)
 
 
-def _read_offline(path: Path, split: str, limit: int | None) -> tuple[torch.Tensor, torch.Tensor, str]:
-    with np.load(path) as archive:
+def _archive_array(archive: np.lib.npyio.NpzFile, path: Path, array: str) -> np.ndarray:
+    if array not in archive.files:
+        raise DamagedDataError(
+            f"{path}: the array {array!r} is missing (the archive holds {sorted(archive.files)}); see the "
+            "offline format in README.md"
+        )
+    try:
+        return archive[array]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DamagedDataError(
+            f"{path}: the array {array!r} cannot be read ({error}); the file is damaged"
+        ) from error
+
+
+def _checked_labels(labels: np.ndarray, path: Path, split: str, classes: int, count: int) -> torch.Tensor:
+    """``y_<split>`` as int64 after checking its dtype, shape and values against the images."""
+    array = f"y_{split}"
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DamagedDataError(f"{path}: {array} must hold integer labels, got dtype {labels.dtype}")
+    if labels.shape != (count,):
+        raise DamagedDataError(
+            f"{path}: {array} has shape {labels.shape} but there are {count} images; they must match"
+        )
+    if count:
+        low, high = int(labels.min()), int(labels.max())
+        unlabelled = low == high == -1
+        if not unlabelled and (low < 0 or high >= classes):
+            raise DamagedDataError(
+                f"{path}: {array} must hold labels in [0, {classes}) (or -1 throughout for unlabelled "
+                f"images), got values in [{low}, {high}]"
+            )
+    return torch.from_numpy(labels.astype(np.int64))
+
+
+def _open_archive(path: Path) -> np.lib.npyio.NpzFile:
+    """``np.load(path)``, with a damaged or foreign file reported as :class:`DamagedDataError` naming it."""
+    try:
+        archive = np.load(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DamagedDataError(
+            f"{path} is not a readable .npz archive ({error}); the file is damaged or of another format"
+        ) from error
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DamagedDataError(f"{path} holds a single array, not an .npz archive of named arrays")
+    return archive
+
+
+def _read_offline(
+    path: Path, split: str, limit: int | None, classes: int
+) -> tuple[torch.Tensor, torch.Tensor, str]:
+    with _open_archive(path) as archive:
         if f"jpeg_{split}" in archive.files:
-            offsets = archive[f"offsets_{split}"]
-            count = len(offsets) - 1 if limit is None else min(limit, len(offsets) - 1)
-            images = _decode_jpegs(archive[f"jpeg_{split}"], offsets[: count + 1])
-            labels = torch.from_numpy(archive[f"y_{split}"][:count].astype(np.int64))
+            offsets = _archive_array(archive, path, f"offsets_{split}").astype(np.int64)
+            encoded = _archive_array(archive, path, f"jpeg_{split}")
+            total = len(offsets) - 1
+            if offsets.ndim != 1 or total < 0 or offsets[0] != 0 or (np.diff(offsets) <= 0).any():
+                raise DamagedDataError(f"{path}: offsets_{split} must start at 0 and increase strictly")
+            if offsets[-1] > encoded.size:
+                raise DamagedDataError(
+                    f"{path}: offsets_{split} point past the end of jpeg_{split} "
+                    f"({offsets[-1]} > {encoded.size} bytes); the file is cut short"
+                )
+            labels = _checked_labels(_archive_array(archive, path, f"y_{split}"), path, split, classes, total)
+            count = total if limit is None else min(limit, total)
+            try:
+                images = _decode_jpegs(encoded, offsets[: count + 1])
+            except OSError as error:  # Pillow's UnidentifiedImageError is an OSError
+                raise DamagedDataError(
+                    f"{path}: a JPEG in jpeg_{split} cannot be decoded ({error})"
+                ) from error
+            labels = labels[:count]
             kind = "lossy JPEG copy"
         else:
-            if f"x_{split}" not in archive.files:
+            if f"x_{split}" not in archive.files and f"y_{split}" not in archive.files:
                 raise DataUnavailableError(
                     f"{path.name} has no '{split}' split (arrays x_{split}, y_{split})"
                 )
-            images = _as_nchw(archive[f"x_{split}"][:limit])
-            labels = torch.from_numpy(archive[f"y_{split}"][:limit].astype(np.int64))
+            pixels = _archive_array(archive, path, f"x_{split}")
+            total = len(pixels)
+            labels = _checked_labels(_archive_array(archive, path, f"y_{split}"), path, split, classes, total)
+            try:
+                images = _as_nchw(pixels[:limit])
+            except ValueError as error:
+                raise DamagedDataError(f"{path}: x_{split}: {error}") from error
+            labels = labels[:limit]
             kind = "exact pixels"
-        total = _split_size(archive, split)
     return images, labels, f"offline {path.name} ({kind}; first {len(labels)} of {total})"
 
 
@@ -236,7 +337,10 @@ def load_dataset(
         labelled: when ``False``, an offline ``<name>_unlabeled.npz`` may serve (labels ``-1``).
 
     Raises:
-        ValueError: for an unknown name, split or variant, or a non-positive limit.
+        ValueError: for an unknown name, split or variant, a non-positive limit, or ``"cuda"`` without a GPU.
+        DamagedDataError: (a ``ValueError``) when an offline archive is damaged or inconsistent — unreadable,
+            an array missing, non-integer or out-of-range labels, images and labels of different lengths;
+            the message names the file.
         DataUnavailableError: when neither the offline folder nor torchvision can provide the data; the
             message says how to provide it.
     """
@@ -248,6 +352,7 @@ def load_dataset(
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    device = resolve_device(device)
 
     folder = paths.offline_data_dir()
     if folder is not None:
@@ -257,7 +362,7 @@ def load_dataset(
                 f"{_how_to_provide(name)}"
             )
         path = _choose_offline_file(folder, name, split, limit, variant, labelled)
-        images, labels, source = _read_offline(path, split, limit)
+        images, labels, source = _read_offline(path, split, limit, len(DATASET_CLASSES[name]))
     else:
         images, labels, source = _read_torchvision(name, split, limit)
     if len(labels) == 0:

@@ -217,19 +217,40 @@ class BlockKey:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> BlockKey:
-        """Inverse of :meth:`to_dict`; rejects other formats and inconsistent keys with ``ValueError``."""
-        if not isinstance(data, dict) or data.get("format") != KEY_FORMAT:
+    def from_dict(cls, data: object) -> BlockKey:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            TypeError: ``data`` is not a dict, or a field has the wrong type.
+            ValueError: another format or version, a missing field, or an inconsistent key.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"a key description must be a JSON object (dict), got {type(data).__name__}")
+        if data.get("format") != KEY_FORMAT:
             raise ValueError(f"not a {KEY_FORMAT} file (format field is {data.get('format')!r})")
         if data.get("version") != KEY_FORMAT_VERSION:
             raise ValueError(
                 f"unsupported key version {data.get('version')!r}; expected {KEY_FORMAT_VERSION}"
             )
-        reversal = np.asarray(data["reversal"])
+        missing = sorted({"block_size", "channels", "permutation", "reversal"} - set(data))
+        if missing:
+            raise ValueError(f"the key description lacks the fields {missing}")
+        for name in ("block_size", "channels"):
+            _check_positive_int(data[name], name)
+        for name in ("permutation", "reversal"):
+            values = data[name]
+            if not isinstance(values, list) or not all(
+                isinstance(value, int) and not isinstance(value, bool) for value in values
+            ):
+                raise TypeError(f"{name} must be a list of integers")
+        reversal = np.asarray(data["reversal"], dtype=np.int64)
         if not np.isin(reversal, (0, 1)).all():
             raise ValueError("reversal entries must be 0 or 1")
         return cls(
-            data["block_size"], data["channels"], np.asarray(data["permutation"]), reversal.astype(bool)
+            data["block_size"],
+            data["channels"],
+            np.asarray(data["permutation"], dtype=np.int64),
+            reversal.astype(bool),
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -238,8 +259,17 @@ class BlockKey:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> BlockKey:
-        """Read a key written by :meth:`save`."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a key written by :meth:`save`; a damaged or foreign file raises ``ValueError``/``TypeError``
+        naming it."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a block-key JSON file or is damaged ({error})") from None
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{path}: {error}") from None
 
 
 def _check_key(key: object, images: torch.Tensor) -> BlockKey:

@@ -33,6 +33,10 @@ def check_float_images(images: object, name: str = "images") -> torch.Tensor:
     images = check_image_tensor(images, name)
     if not images.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor in [0, 1], got {images.dtype}")
+    if not torch.isfinite(images).all():
+        raise ValueError(
+            f"{name} must be finite, got {int((~torch.isfinite(images)).sum())} NaN or infinite values"
+        )
     if images.numel() and (images.min() < 0 or images.max() > 1):
         raise ValueError(
             f"{name} must lie in [0, 1], got values in [{images.min().item():.4g}, {images.max().item():.4g}]"

@@ -34,6 +34,7 @@ MIN_KEY_BITS = 128
 DEFAULT_KEY_BITS = 256
 PAPER_SEED_BITS = 32
 _DOMAIN = b"ppic-key-v1"
+_FILE_FORMAT = "ppic-secret-key/v1"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -122,19 +123,50 @@ class SecretKey:
         return torch.Generator(device="cpu").manual_seed(self.derive_seed(purpose, index))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the key as one line of hex to ``path`` (atomically, readable by the owner only)."""
+        """Write the key to ``path`` (atomically, readable by the owner only) as one line::
+
+            ppic-secret-key/v1:<strong|weak-paper-seed>:<bits>:<hex material>:<check>
+
+        ``check`` is 16 hex digits of SHA-256 over the line's first four fields, so a file that was cut short
+        or altered is refused by :meth:`load` instead of loading as another key.
+        """
         path = Path(path)
-        prefix = "weak-paper-seed:" if self.weak else ""
-        return atomic_write_text(path, prefix + self.material.hex() + "\n", mode=0o600)
+        body = ":".join(
+            (_FILE_FORMAT, "weak-paper-seed" if self.weak else "strong", str(self.bits), self.material.hex())
+        )
+        return atomic_write_text(path, f"{body}:{_file_check(body)}\n", mode=0o600)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SecretKey:
-        """Read a key written by :meth:`save`."""
-        text = Path(path).read_text(encoding="utf-8").strip()
-        weak = text.startswith("weak-paper-seed:")
-        if weak:
-            return cls.paper_seed(int.from_bytes(bytes.fromhex(text.split(":", 1)[1]), "big"))
-        return cls.from_hex(text)
+        """Read a key written by :meth:`save`.
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            ValueError: the file is not a key file of this format, or is damaged (cut short, altered); the
+                message names the file.
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a key file (not UTF-8 text)") from None
+        fields = text.split(":")
+        if len(fields) != 5 or fields[0] != _FILE_FORMAT:
+            raise ValueError(
+                f"{path} is not a {_FILE_FORMAT} key file or is damaged (expected one line "
+                f"'{_FILE_FORMAT}:<strength>:<bits>:<hex>:<check>')"
+            )
+        body, check = ":".join(fields[:4]), fields[4]
+        if not hmac.compare_digest(check.encode("utf-8"), _file_check(body).encode("utf-8")):
+            raise ValueError(f"{path} is damaged: its integrity check does not match its content")
+        strength, bits, material = fields[1:4]
+        if (
+            strength not in ("strong", "weak-paper-seed")
+            or not bits.isdigit()
+            or len(material) * 4 != int(bits)
+        ):
+            raise ValueError(f"{path} is damaged: its strength, size and material do not agree")
+        return cls(bytes.fromhex(material), weak=strength == "weak-paper-seed")
 
     def _digest(self, purpose: str, index: int) -> bytes:
         if not isinstance(purpose, str) or not purpose:
@@ -165,6 +197,10 @@ class SecretKey:
     def __repr__(self) -> str:
         strength = "weak paper seed, " if self.weak else ""
         return f"SecretKey({strength}{self.bits} bits, fingerprint {self.fingerprint()})"
+
+
+def _file_check(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
 def _byte_length(bits: int) -> int:

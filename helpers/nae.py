@@ -43,6 +43,7 @@ from helpers import keys
 from helpers.checkpoints import CacheOutcome, source_fingerprint, state_fingerprint, tensors_or_compute
 from helpers.images import check_float_images
 from helpers.keys import SecretKey
+from helpers.validation import check_finite_number
 
 NAE_MODES = ("clean", "faithful")
 SEED_MODES = ("per_key_class", "per_image")
@@ -76,9 +77,7 @@ class NaeSettings:
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
             raise ValueError(f"steps must be a positive int, got {self.steps!r}")
         for name in ("g1", "learning_rate", "c", "clamp"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            check_finite_number(getattr(self, name), name)
         if not self.g1 >= 0:
             raise ValueError(f"g1 must be >= 0, got {self.g1!r}")
         if not self.learning_rate > 0 or not self.c > 0:

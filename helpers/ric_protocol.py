@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from helpers import metrics
-from helpers.images import check_float_images, check_uint8_images, to_float, to_uint8
+from helpers.images import check_float_images, check_image_tensor, check_uint8_images, to_float, to_uint8
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, class_naes, random_noisy_images
 from helpers.ric import RicCodec
@@ -63,13 +63,39 @@ class RicProtocol:
     def device(self) -> torch.device:
         return next(self.classifier.parameters()).device
 
-    def image_shape(self, images: torch.Tensor) -> tuple[int, int, int]:
-        """``(C, H, W)`` of a batch, checked against the codec's channels."""
-        if images.ndim != 4 or images.shape[1] != self.codec.channels:
+    def image_shape(self, images: torch.Tensor, name: str = "images") -> tuple[int, int, int]:
+        """``(C, H, W)`` of a batch, checked against the codec's channels and the sizes C accepts.
+
+        A single image ``(C, H, W)`` is refused with a hint (``images[None]``) rather than read as a batch of
+        ``C`` one-channel images.
+        """
+        channels = self.codec.channels
+        if images.ndim == 3:
             raise ValueError(
-                f"images must have shape (N, {self.codec.channels}, H, W), got {tuple(images.shape)}"
+                f"{name} must be a batch (N, {channels}, H, W); got one image of shape {tuple(images.shape)} "
+                f"— pass {name}[None] for a batch of one"
             )
-        return tuple(images.shape[1:])
+        if images.ndim != 4 or images.shape[1] != channels:
+            raise ValueError(f"{name} must have shape (N, {channels}, H, W), got {tuple(images.shape)}")
+        shape = tuple(images.shape[1:])
+        self._check_classifier_accepts(shape, name)
+        return shape
+
+    def _check_classifier_accepts(self, shape: tuple[int, int, int], name: str) -> None:
+        """One forward pass of a blank image, so that a size C cannot take fails here, clearly, and not deep
+        inside the NAE growth. The classifier's train/eval mode is restored afterwards."""
+        was_training = self.classifier.training
+        probe = torch.zeros(1, *shape, device=self.device)
+        try:
+            with torch.no_grad():
+                self.classifier.eval()(probe)
+        except RuntimeError as error:
+            raise ValueError(
+                f"{name} of size {shape[1]}×{shape[2]} do not fit the cloud's classifier C (trained on "
+                f"another size): {str(error).splitlines()[0]}"
+            ) from error
+        finally:
+            self.classifier.train(was_training)
 
     def check_labels(self, labels: object, count: int) -> torch.Tensor:
         """``labels`` as ``count`` int64 class indices in ``[0, num_classes)`` on the protocol's device."""
@@ -102,6 +128,7 @@ class RicProtocol:
 
         ``labels`` picks each image's NAE; ``None`` (default) uses C's prediction on the plaintext.
         """
+        images = check_image_tensor(images)
         plain = to_float(images) if images.dtype == torch.uint8 else check_float_images(images)
         plain = plain.to(self.device)
         noise_table = self.key_noise(key, self.image_shape(plain), cached=True)
@@ -121,6 +148,7 @@ class RicProtocol:
     def classify(self, ciphertext: torch.Tensor) -> torch.Tensor:
         """The cloud's step: C's labels for uint8 ciphertexts."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        self.image_shape(ciphertext, "ciphertext")
         return torch.cat(
             [self.classifier(to_float(batch)).argmax(1) for batch in ciphertext.split(BATCH_SIZE)]
         )
@@ -130,8 +158,9 @@ class RicProtocol:
         """The authorised user's step: regenerate the key's NAEs, take those of the cloud's ``labels``,
         decode (eq. 9). Returns float images in [0, 1] (not rounded)."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        shape = self.image_shape(ciphertext, "ciphertext")
         self.check_labels(labels, len(ciphertext))
-        noise_table = self.key_noise(key, self.image_shape(ciphertext), cached=False)
+        noise_table = self.key_noise(key, shape, cached=False)
         return self.decrypt_with_table(ciphertext, noise_table, labels)
 
     @torch.no_grad()
@@ -141,6 +170,7 @@ class RicProtocol:
         """:meth:`decrypt` for a user who regenerated the key's per-class noise once
         (:meth:`key_noise`) and keeps it: still indexed by the cloud's labels."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
+        self.image_shape(ciphertext, "ciphertext")
         return self._decode(ciphertext, noise_table[self.check_labels(labels, len(ciphertext))])
 
     @torch.no_grad()

@@ -38,6 +38,7 @@ from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, margin_loss, random_noisy_images
 from helpers.profiles import Profile
 from helpers.ric import RicCodec
+from helpers.validation import check_finite_number
 
 PAPER_BETA = 10.0
 PAPER_G2 = 5.0
@@ -136,8 +137,8 @@ class RicTrainingConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         for name in ("learning_rate", "beta", "g2"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            value = check_finite_number(getattr(self, name), name)
+            if not value > 0:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
 
     @classmethod

@@ -2,10 +2,16 @@
 
 Each writer goes to a temporary file in the destination folder, is flushed to disk, and is then renamed
 over the destination with :func:`os.replace`, which is atomic on POSIX and Windows file systems.
+
+A temporary file is named ``.<name>.<pid>.<random>.tmp`` after the process that writes it. A process that is
+killed mid-write (``kill -9``, a power cut) cannot remove its own; the next write to the same destination
+removes every such leftover whose process is gone (:func:`remove_stale_temporaries`), so an interrupted
+checkpoint never occupies the disk for good.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -14,11 +20,42 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+_TEMPORARY_SUFFIX = ".tmp"
+
 
 def _permissions_for_new_files() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that interrupted writes of ``path`` left behind; return what was removed.
+
+    Only files named like this module's temporaries (``.<name>.<pid>.<random>.tmp``) whose writing process
+    no longer exists are removed; a write in progress in another process is left alone.
+    """
+    path = Path(path)
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*{_TEMPORARY_SUFFIX}"):
+        middle = candidate.name[len(path.name) + 2 : -len(_TEMPORARY_SUFFIX)]
+        pid_text = middle.split(".", 1)[0]
+        if pid_text.isdigit() and not _process_is_alive(int(pid_text)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
 
 
 @contextmanager
@@ -31,9 +68,10 @@ def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterat
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     # delete=False: the file must outlive its handle to be renamed; the except clause cleans up
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_TEMPORARY_SUFFIX, delete=False
     )
     try:
         # mkstemp creates 0600; use the umask like open() unless told otherwise

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from helpers.data import ImageData
 from helpers.encryption import BlockKey, encrypt
 from helpers.images import check_uint8_images, to_float, to_uint8
+from helpers.validation import check_finite_number
 
 OPTIMIZERS = ("sgd", "adam")
 KEY_MODES = ("none", "fixed", "per_batch")
@@ -80,6 +81,8 @@ class TrainingConfig:
         _positive_int(self.batch_size, "batch_size")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        for name in ("learning_rate", "momentum", "weight_decay", "lr_drop_factor"):
+            check_finite_number(getattr(self, name), name)
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
         if not 0 <= self.momentum < 1 or self.weight_decay < 0 or not 0 < self.lr_drop_factor <= 1:

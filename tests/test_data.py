@@ -148,3 +148,84 @@ def test_module_exports_class_names():
 def test_labelled_availability_is_reported_without_raising(offline_folder):
     assert data_module.labelled_data_available("cifar10")
     assert not data_module.labelled_data_available("svhn")  # only unlabelled SVHN in the folder
+
+
+# Bad input: each damaged or inconsistent archive is refused with a ValueError that names the file.
+
+
+def _replace_archive(folder, name, **arrays):
+    path = folder / f"{name}.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"y_test": np.array([0.0, 1.7, 2.2, 3.0, 4.0, 5.0])}, "integer labels"),
+        ({"y_test": np.array([0, 1, 2, 3, 4, 10])}, r"labels in \[0, 10\)"),
+        ({"y_test": np.array([0, 1, -1, 3, 4, 5])}, r"got values in \[-1, 5\]"),
+        ({"y_test": np.array([0, 1, 2])}, "there are 6 images"),
+    ],
+    ids=["float-labels", "label-out-of-range", "some-labels-missing", "fewer-labels-than-images"],
+)
+def test_inconsistent_labels_are_refused_naming_the_file(offline_folder, change, message):
+    folder, images, labels = offline_folder
+    arrays = {"x_train": images[:6], "y_train": labels[:6], "x_test": images[6:], "y_test": labels[6:]}
+    path = _replace_archive(folder, "cifar10", **{**arrays, **change})
+    with pytest.raises(ValueError, match=message) as error:
+        load_dataset("cifar10", "test", variant="exact")
+    assert str(path) in str(error.value)
+
+
+def test_a_missing_array_is_named_with_its_file(offline_folder):
+    folder, images, _ = offline_folder
+    path = _replace_archive(folder, "cifar10", x_test=images[6:])
+    with pytest.raises(ValueError, match="'y_test' is missing") as error:
+        load_dataset("cifar10", "test", variant="exact")
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.95], ids=["half", "almost-all"])
+def test_a_truncated_archive_is_refused_naming_the_file(offline_folder, keep):
+    folder, _, _ = offline_folder
+    path = folder / "cifar10.npz"
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * keep)])
+    with pytest.raises(ValueError, match="damaged") as error:
+        load_dataset("cifar10", "test", variant="exact")
+    assert str(path) in str(error.value)
+
+
+def test_a_cut_jpeg_archive_is_refused(offline_folder):
+    folder, _, labels = offline_folder
+    with np.load(folder / "cifar10_jpeg.npz") as archive:
+        encoded, offsets = archive["jpeg_train"], archive["offsets_train"]
+    path = folder / "cifar10_jpeg.npz"
+    np.savez(path, jpeg_train=encoded[: len(encoded) // 2], offsets_train=offsets, y_train=labels)
+    with pytest.raises(ValueError, match="cut short") as error:
+        load_dataset("cifar10", "train", variant="jpeg")
+    assert str(path) in str(error.value)
+
+
+def test_image_data_refuses_mismatched_or_invalid_fields():
+    images = torch.zeros(5, 3, 8, 8, dtype=torch.uint8)
+    classes = data_module.CIFAR10_CLASSES
+    with pytest.raises(ValueError, match=r"labels must have shape \(5,\)"):
+        data_module.ImageData(
+            "cifar10", "test", images, torch.zeros(3, dtype=torch.int64), classes, "hand-made"
+        )
+    with pytest.raises(TypeError, match=r"torch\.int64"):
+        data_module.ImageData("cifar10", "test", images, torch.zeros(5), classes, "hand-made")
+    with pytest.raises(TypeError, match=r"torch\.uint8"):
+        data_module.ImageData(
+            "cifar10", "test", images.float(), torch.zeros(5, dtype=torch.int64), classes, "hand-made"
+        )
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 10\)"):
+        data_module.ImageData("cifar10", "test", images, torch.full((5,), 12), classes, "hand-made")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error(offline_folder):
+    with pytest.raises(ValueError, match="no CUDA GPU is visible"):
+        load_dataset("cifar10", "test", variant="exact", device="cuda")

@@ -1,5 +1,6 @@
 """Tanaka's block-wise encryption: exactness, determinism, known values and clear errors."""
 
+import json
 import math
 
 import numpy as np
@@ -225,3 +226,29 @@ def test_bad_keys_are_rejected(tmp_path):
     bad_file.write_text('{"format": "something-else"}')
     with pytest.raises(ValueError, match="format"):
         BlockKey.load(bad_file)
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("", ValueError),  # empty file
+        ('{"format": "ppic-block-key", ', ValueError),  # cut short: not JSON
+        ("[1, 2, 3]", TypeError),  # JSON, but not an object
+        (None, ValueError),  # a field missing
+        ("wrong-type", TypeError),  # a field of the wrong type
+    ],
+    ids=["empty", "truncated", "not-an-object", "missing-field", "wrong-type"],
+)
+def test_damaged_block_key_files_raise_type_or_value_errors_naming_the_file(tmp_path, content, error):
+    path = tmp_path / "key.json"
+    good = BlockKey.from_seed(3).to_dict()
+    if content is None:
+        good.pop("reversal")
+        content = json.dumps(good)
+    elif content == "wrong-type":
+        good["permutation"] = "0 1 2"
+        content = json.dumps(good)
+    path.write_text(content)
+    with pytest.raises(error) as raised:
+        BlockKey.load(path)
+    assert str(path) in str(raised.value)

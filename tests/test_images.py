@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from helpers.images import check_float_images, check_uint8_images, convert_images, to_float, to_uint8
+from helpers.validation import check_finite_number
 
 
 def test_uint8_float_round_trip_is_exact():
@@ -48,3 +49,22 @@ def test_convert_images_between_grey_colour_and_sizes():
 def test_convert_images_rejects_bad_arguments(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_float_images_are_refused(bad):
+    images = torch.full((2, 3, 4, 4), 0.5)
+    images[1, 2, 3, 3] = bad
+    with pytest.raises(ValueError, match="images must be finite, got 1 NaN or infinite"):
+        check_float_images(images)
+    with pytest.raises(ValueError, match="finite"):
+        to_uint8(images)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_settings_numbers_must_be_finite(value):
+    with pytest.raises(ValueError, match="alpha must be a finite number"):
+        check_finite_number(value, "alpha")
+    with pytest.raises(TypeError, match="alpha must be a number, got str"):
+        check_finite_number("0.1", "alpha")
+    assert check_finite_number(3, "alpha") == 3.0

@@ -92,3 +92,36 @@ def test_paper_seeds_are_labelled_weak():
 def test_bad_keys_give_clear_errors(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def _saved(tmp_path):
+    key = SecretKey.generate()
+    return key, key.save(tmp_path / "mine.key")
+
+
+def test_a_key_file_cut_short_is_refused_naming_the_file(tmp_path):
+    _, path = _saved(tmp_path)
+    text = path.read_text()
+    for cut in (len(text) - 3, len(text) // 2, 30):  # check cut, material cut, header only
+        path.write_text(text[:cut])
+        with pytest.raises(ValueError, match="damaged") as error:
+            SecretKey.load(path)
+        assert str(path) in str(error.value)
+
+
+def test_an_altered_key_file_is_refused(tmp_path):
+    key, path = _saved(tmp_path)
+    text = path.read_text()
+    position = text.index(key.material.hex()) + 5
+    flipped = "0" if text[position] != "0" else "1"
+    path.write_text(text[:position] + flipped + text[position + 1 :])
+    with pytest.raises(ValueError, match="integrity check"):
+        SecretKey.load(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe binary", b"00" * 32 + b"\n", b"not a key"])
+def test_other_files_are_not_key_files(tmp_path, content):
+    path = tmp_path / "other.key"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=str(path)):
+        SecretKey.load(path)

@@ -123,6 +123,8 @@ def test_the_cache_returns_the_same_naes_and_never_stores_the_key(mnist_classifi
         (lambda: NaeSettings(g1=-1.0), ValueError, "g1"),
         (lambda: NaeSettings(mode="fast"), ValueError, "mode"),
         (lambda: NaeSettings(learning_rate="0.01"), TypeError, "learning_rate"),
+        (lambda: NaeSettings(g1=float("nan")), ValueError, "g1 must be a finite number"),
+        (lambda: NaeSettings(c=float("inf")), ValueError, "c must be a finite number"),
         (lambda: NaeSettings.for_dataset("imagenet"), ValueError, "dataset"),
         (lambda: random_noisy_images(12345, SHAPE, [0]), TypeError, "SecretKey"),
         (lambda: random_noisy_images(SecretKey.from_int(1), (28, 28), [0]), ValueError, "shape"),

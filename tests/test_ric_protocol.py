@@ -94,6 +94,16 @@ def test_lsb_baseline_psnr_on_uniform_pixels_is_the_4_bit_midpoint_value():
         (lambda p, d: p.encrypt(d, KEY, labels=torch.zeros(len(d))), TypeError, "int64"),
         (lambda p, d: lsb_embed(d, d[:1]), ValueError, "must match"),
         (lambda p, d: lsb_embed(d, d, bits=8), ValueError, "bits"),
+        (
+            lambda p, d: p.decrypt(d[0], KEY, torch.zeros(1, dtype=torch.long)),
+            ValueError,
+            r"ciphertext\[None\]",
+        ),
+        (lambda p, d: p.classify(d[0]), ValueError, "batch"),
+        (lambda p, d: p.encrypt(d[:, :, :20, :20], KEY), ValueError, "20×20 do not fit"),
+        (lambda p, d: p.classify(d[:, :, :20, :20]), ValueError, "20×20 do not fit"),
+        (lambda p, d: p.encrypt(torch.full((2, 1, 28, 28), float("nan")), KEY), ValueError, "finite"),
+        (lambda p, d: p.encrypt(d.numpy(), KEY), TypeError, "torch.Tensor"),
     ],
 )
 def test_bad_input_gives_clear_errors(protocol, digits, call, error, message):

@@ -90,6 +90,8 @@ def test_the_checkpoint_cache_returns_the_trained_codec(mnist_classifier, mnist_
         ({"variant": "ric"}, "variant"),
         ({"width": 0}, "width"),
         ({"learning_rate": -1.0}, "learning_rate"),
+        ({"beta": float("nan")}, "beta must be a finite number"),
+        ({"lam": float("nan")}, r"\(0, 1\)"),
     ],
 )
 def test_bad_configuration_gives_clear_errors(overrides, message):

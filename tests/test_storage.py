@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from helpers.storage import atomic_file, atomic_write_json, atomic_write_text
+from helpers.storage import atomic_file, atomic_write_json, atomic_write_text, remove_stale_temporaries
 
 
 def test_atomic_write_creates_file_and_leaves_no_temporaries(tmp_path):
@@ -36,3 +36,44 @@ def test_json_refuses_nan(tmp_path):
 def test_an_explicit_mode_sets_the_permissions(tmp_path):
     path = atomic_write_text(tmp_path / "secret.txt", "hidden", mode=0o600)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "hidden"
+
+
+def test_a_killed_writer_leaves_a_temporary_that_the_next_write_removes(tmp_path):
+    """A process killed mid-write (SIGKILL: no clean-up runs) leaves its temporary file; the next atomic
+    write of the same destination removes it, and the destination keeps its last complete content."""
+    import subprocess
+    import sys
+    import textwrap
+
+    target = tmp_path / "model.pt"
+    atomic_write_text(target, "complete")
+    writer = textwrap.dedent(
+        f"""
+        import os, signal
+        from helpers.storage import atomic_file
+        with atomic_file({str(target)!r}) as handle:
+            handle.write(b"x" * 1_000_000)
+            handle.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    process = subprocess.run([sys.executable, "-c", writer], check=False)
+    assert process.returncode == -9
+    leftovers = [path for path in tmp_path.iterdir() if path.name != "model.pt"]
+    assert len(leftovers) == 1 and leftovers[0].stat().st_size == 1_000_000
+    assert target.read_text() == "complete"
+
+    atomic_write_text(target, "next")
+    assert [path.name for path in tmp_path.iterdir()] == ["model.pt"]
+    assert target.read_text() == "next"
+
+
+def test_a_live_writers_temporary_is_left_alone(tmp_path):
+    target = tmp_path / "results.json"
+    live = tmp_path / f".results.json.{os.getpid()}.abc.tmp"  # this process is alive
+    live.write_text("in progress")
+    foreign = tmp_path / ".other.json.1.abc.tmp"  # another destination's temporary
+    foreign.write_text("not ours")
+    assert remove_stale_temporaries(target) == []
+    atomic_write_text(target, "done")
+    assert live.exists() and foreign.exists()

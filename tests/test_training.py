@@ -36,6 +36,8 @@ def test_paper_schedule():
         ({"epochs": 2, "optimizer": "rmsprop"}, "optimizer"),
         ({"epochs": 2, "learning_rate": 0}, "learning_rate"),
         ({"epochs": 5, "lr_drop_epochs": (5,)}, "lr_drop_epochs"),
+        ({"epochs": 2, "learning_rate": float("inf")}, "learning_rate must be a finite number"),
+        ({"epochs": 2, "weight_decay": float("nan")}, "weight_decay must be a finite number"),
     ],
 )
 def test_bad_training_configurations(overrides, message):
