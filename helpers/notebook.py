@@ -67,8 +67,9 @@ class NotebookRun:
 
     @property
     def output_dir(self) -> Path:
-        """``figures/<notebook>/`` (under ``PPIC_FIGURES_DIR`` when set)."""
-        return paths.figures_dir() / self.notebook
+        """``figures/<notebook>/`` for quick and paper runs, ``build/smoke-figures/<notebook>/`` for smoke
+        runs (under ``PPIC_FIGURES_DIR`` when set): see :func:`helpers.paths.results_dir`."""
+        return paths.results_dir(self.profile.shows_results) / self.notebook
 
     def banner(self) -> str:
         versions = library_versions()

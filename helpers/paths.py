@@ -8,10 +8,13 @@ variable                    meaning                                             
 ==========================  ====================================================  ==========================
 ``PPIC_DATA_DIR``           offline folder of ``.npz`` data sets (no download)    unset: torchvision download
 ``PPIC_DOWNLOAD_DIR``       where torchvision downloads data sets                 ``<repo>/data``
-``PPIC_FIGURES_DIR``        figures and ``results.json`` files                    ``<repo>/figures``
+``PPIC_FIGURES_DIR``        figures and ``results.json`` files                    ``<repo>/figures`` (*)
 ``PPIC_CACHE_DIR``          checkpoints and other reusable artefacts              ``<repo>/.cache``
 ``PPIC_BUILD_DIR``          executed notebooks                                    ``<repo>/build``
 ==========================  ====================================================  ==========================
+
+(*) For ``quick`` and ``paper`` runs. A ``smoke`` run writes to ``<build>/smoke-figures`` unless
+``PPIC_FIGURES_DIR`` is set, so it cannot replace the committed results (:func:`results_dir`).
 
 The repository root is found by walking up to ``environment.yml`` (from this package's own location,
 then from the working directory), never by trusting the working directory: papermill runs notebooks in
@@ -62,6 +65,18 @@ def _from_variable_or_root(variable: str, default_name: str) -> Path:
 def figures_dir() -> Path:
     """Folder for figures and ``results.json`` (``PPIC_FIGURES_DIR`` or ``<repo>/figures``)."""
     return _from_variable_or_root(FIGURES_DIR_VARIABLE, "figures")
+
+
+def results_dir(shows_results: bool) -> Path:
+    """Where a run writes its figures and ``results.json`` files.
+
+    ``PPIC_FIGURES_DIR`` when set (tests and CI set it); otherwise the committed ``<repo>/figures`` for a
+    profile whose numbers are results (``quick``, ``paper``), and ``<build>/smoke-figures`` for the ``smoke``
+    profile, so that a smoke run can never replace the committed results.
+    """
+    if os.environ.get(FIGURES_DIR_VARIABLE) or shows_results:
+        return figures_dir()
+    return build_dir() / "smoke-figures"
 
 
 def cache_dir() -> Path:

@@ -313,12 +313,12 @@ def write(figures: Path | None = None, readme: Path | None = None) -> Path:
     benchmarks = load_benchmarks(figures)
     page = figures / "README.md"
     atomic_write_text(page, render(load_results(figures), benchmarks))
-    print(f"wrote {paths.display_path(page)}")
+    print(f"wrote {page}")
     root = paths.repository_root()
     if readme is None and figures.resolve() == (root / "figures").resolve():
         readme = root / "README.md"
     if readme is not None and update_readme_performance(readme, benchmarks):
-        print(f"updated the performance table in {paths.display_path(readme)}")
+        print(f"updated the performance table in {readme}")
     return page
 
 

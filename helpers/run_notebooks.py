@@ -4,14 +4,19 @@ Usage::
 
     python -m helpers.run_notebooks                      # every notebook, profile 'quick'
     python -m helpers.run_notebooks --profile smoke      # what CI runs
-    python -m helpers.run_notebooks --only 01 03         # a selection, by number
+    python -m helpers.run_notebooks --only 1 3           # a selection, by number (1 or 01)
     python -m helpers.run_notebooks --write-back         # also refresh the outputs stored in notebooks/
 
-Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``); figures and ``results.json`` to
-``figures/<notebook>/`` (``PPIC_FIGURES_DIR``). The run stops at the first failing notebook, prints the
-failing cell and exits with status 1. After a successful run the results page ``figures/README.md`` (and
-the README's performance table) is regenerated from the ``results.json`` files (:mod:`helpers.results_page`).
-``INTERACTIVE`` is always passed as ``False``: sliders need a live JupyterLab, not a headless kernel.
+Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``). Figures and ``results.json`` of a
+``quick`` or ``paper`` run go to ``figures/<notebook>/``; a ``smoke`` run writes them under
+``build/smoke-figures/`` instead, so it never replaces the committed results (``PPIC_FIGURES_DIR`` names
+another folder for any profile). Unknown notebook numbers and devices are refused before any kernel starts.
+While a notebook runs, each code cell's start is printed with its number and the elapsed time. The run stops
+at the first failing notebook, prints the failing cell and exits with status 1. After a successful run the
+results page ``README.md`` of the figures folder (and, for the committed ``figures/``, the README's
+performance table) is regenerated from the ``results.json`` files (:mod:`helpers.results_page`).
+``INTERACTIVE`` is always passed as ``False``: sliders need a live JupyterLab, not a headless kernel. The
+kernel talks to the runner over local IPC sockets, not TCP.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
 from helpers import paths, results_page
-from helpers.profiles import PROFILES
+from helpers.profiles import PROFILES, get_profile
+from helpers.runtime import resolve_device
 from helpers.storage import atomic_write_text
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -43,15 +50,52 @@ _MACHINE_METADATA = (
 )
 
 
+def notebook_number(text: str) -> str:
+    """``"1"`` or ``"01"`` → ``"01"``; anything but a number from 0 to 99 is a ``ValueError``."""
+    if not text.isdigit() or len(text) > 2:
+        raise ValueError(f"notebook numbers are 1 to 2 digits, e.g. 1 or 01, got {text!r}")
+    return text.zfill(2)
+
+
 def numbered_notebooks(folder: Path, only: list[str] | None = None) -> list[Path]:
     """The ``NN_name.ipynb`` notebooks of ``folder`` in order; with ``only``, just those numbers."""
     found = sorted(folder.glob(NOTEBOOK_PATTERN))
     if only:
-        unknown = sorted(set(only) - {path.name[:2] for path in found})
+        wanted = {notebook_number(text) for text in only}
+        unknown = sorted(wanted - {path.name[:2] for path in found})
         if unknown:
-            raise ValueError(f"no notebook numbered {unknown} in {paths.display_path(folder)}")
-        found = [path for path in found if path.name[:2] in only]
+            available = ", ".join(path.name[:2] for path in found)
+            raise ValueError(f"no notebook numbered {', '.join(unknown)} in {folder} (there are {available})")
+        found = [path for path in found if path.name[:2] in wanted]
     return found
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """A kernel manager that talks to the kernel over local IPC sockets instead of TCP ports: nothing
+    listens on the network, and the kernel has no reason to warn about unencrypted TCP traffic."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("transport", "ipc")
+        super().__init__(**kwargs)
+
+
+class CellProgress:
+    """Prints ``cell i/N · elapsed`` as each code cell starts, through nbclient's hooks: ``on_notebook_start``
+    sees the notebook as executed (with papermill's injected cell), ``on_cell_start`` each cell."""
+
+    def __init__(self) -> None:
+        self.code_cells: list[int] = []
+        self.started = time.perf_counter()
+
+    def notebook_start(self, notebook: nbformat.NotebookNode) -> None:
+        self.code_cells = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+        self.started = time.perf_counter()
+
+    def cell_start(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
+        if cell_index in self.code_cells:
+            position = self.code_cells.index(cell_index) + 1
+            elapsed = time.perf_counter() - self.started
+            print(f"  cell {position}/{len(self.code_cells)} · {elapsed:6.1f} s", flush=True)
 
 
 def clean_for_commit(notebook: nbformat.NotebookNode, profile: str) -> nbformat.NotebookNode:
@@ -76,9 +120,13 @@ def clean_for_commit(notebook: nbformat.NotebookNode, profile: str) -> nbformat.
     return notebook
 
 
-def execute(notebook: Path, output: Path, profile: str, device: str) -> float:
+def execute(notebook: Path, output: Path, profile: str, device: str, *, progress: bool = True) -> float:
     """Run one notebook with papermill; return its wall time in seconds."""
     start = time.perf_counter()
+    hooks = {}
+    if progress:
+        tracker = CellProgress()
+        hooks = {"on_notebook_start": tracker.notebook_start, "on_cell_start": tracker.cell_start}
     papermill.execute_notebook(
         str(notebook),
         str(output),
@@ -86,6 +134,8 @@ def execute(notebook: Path, output: Path, profile: str, device: str) -> float:
         kernel_name="python3",
         cwd=str(notebook.parent),
         progress_bar=False,
+        kernel_manager_class=IpcKernelManager,
+        **hooks,
     )
     return time.perf_counter() - start
 
@@ -98,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", default="quick", choices=sorted(PROFILES), help="run profile (default: quick)"
     )
     parser.add_argument("--device", default="auto", help="'auto' (cuda when present), 'cpu' or 'cuda'")
-    parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebook numbers, e.g. 01 03")
+    parser.add_argument("--only", nargs="+", metavar="N", help="run only these notebooks, e.g. 1 3 or 01 03")
     parser.add_argument(
         "--notebooks-dir", type=Path, help="folder of numbered notebooks (default: <repo>/notebooks)"
     )
@@ -108,46 +158,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-back",
         action="store_true",
-        help="store the executed outputs in the source notebooks (maintainers)",
+        help="store the executed outputs in the source notebooks (maintainers; quick or paper only)",
     )
+    parser.add_argument("--quiet", action="store_true", help="no per-cell progress lines")
     args = parser.parse_args(argv)
 
-    source_dir = args.notebooks_dir or paths.repository_root() / "notebooks"
-    output_dir = args.output_dir or paths.build_dir() / "notebooks" / args.profile
-    output_dir.mkdir(parents=True, exist_ok=True)
-    notebooks = numbered_notebooks(source_dir, args.only)
-    if not notebooks:
-        print(
-            f"no notebooks matching {NOTEBOOK_PATTERN} in {paths.display_path(source_dir)}", file=sys.stderr
+    profile = get_profile(args.profile)
+    if args.write_back and not profile.shows_results:
+        parser.error(
+            f"--write-back stores outputs in the notebooks readers see; '{args.profile}' outputs are not "
+            "results (use --profile quick or paper)"
         )
-        return 1
+    try:
+        resolve_device(args.device)
+    except (TypeError, ValueError) as error:
+        parser.error(f"--device: {error}")
+    source_dir = (args.notebooks_dir or paths.repository_root() / "notebooks").resolve()
+    try:
+        notebooks = numbered_notebooks(source_dir, args.only)
+    except ValueError as error:
+        parser.error(f"--only: {error}")
+    if not notebooks:
+        parser.error(f"no notebooks matching {NOTEBOOK_PATTERN} in {source_dir}")
+    output_dir = (args.output_dir or paths.build_dir() / "notebooks" / args.profile).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    figures = paths.results_dir(profile.shows_results)
 
-    print(f"Executing {len(notebooks)} notebook(s), profile '{args.profile}', device '{args.device}'")
+    print(
+        f"Executing {len(notebooks)} notebook(s), profile '{args.profile}', device '{args.device}'; "
+        f"figures and results go to {figures}"
+    )
     total = 0.0
     for notebook in notebooks:
         output = output_dir / notebook.name
         print(f"▶ {notebook.name} …", flush=True)
         try:
-            seconds = execute(notebook, output, args.profile, args.device)
+            seconds = execute(notebook, output, args.profile, args.device, progress=not args.quiet)
         except PapermillExecutionError as error:
             print(
                 f"✗ {notebook.name} failed in cell {error.cell_index} (execution count {error.exec_count}):\n"
                 f"{error.source}\n{error.ename}: {error.evalue}\n"
-                f"The executed copy with the error is {paths.display_path(output)}",
+                f"The executed copy with the error is {output}",
                 file=sys.stderr,
             )
             return 1
         total += seconds
-        print(f"✓ {notebook.name}: {seconds:.1f} s → {paths.display_path(output)}", flush=True)
+        print(f"✓ {notebook.name}: {seconds:.1f} s → {output}", flush=True)
         if args.write_back:
             cleaned = clean_for_commit(nbformat.read(output, as_version=4), args.profile)
             atomic_write_text(notebook, nbformat.writes(cleaned) + "\n")
-            print(f"  outputs stored in {paths.display_path(notebook)}")
-    print(
-        f"All {len(notebooks)} notebook(s) ran in {total:.1f} s; "
-        f"figures are in {paths.display_path(paths.figures_dir())}/"
-    )
-    results_page.write()
+            print(f"  outputs stored in {notebook}")
+    print(f"All {len(notebooks)} notebook(s) ran in {total:.1f} s; figures are in {figures}")
+    results_page.write(figures)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""Shared fixtures. Every test writes figures, results and caches under a temporary folder, never into the
-repository's committed ``figures/``."""
+"""Shared fixtures. Figures, results and executed notebooks already go to a temporary folder (the repository's
+``conftest.py`` sees to that for every pytest session); the tests also get a checkpoint cache of their own, so
+that no test reads a checkpoint another run left behind."""
 
 from __future__ import annotations
 
@@ -12,21 +13,15 @@ from torch import nn
 
 from helpers.classifiers import cloud_classifier
 from helpers.data import ImageData, load_dataset
-from helpers.paths import BUILD_DIR_VARIABLE, CACHE_DIR_VARIABLE, FIGURES_DIR_VARIABLE
+from helpers.paths import CACHE_DIR_VARIABLE
 from helpers.profiles import get_profile
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_outputs(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("outputs")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
-        for variable, name in (
-            (FIGURES_DIR_VARIABLE, "figures"),
-            (CACHE_DIR_VARIABLE, "cache"),
-            (BUILD_DIR_VARIABLE, "build"),
-        ):
-            patch.setenv(variable, str(root / name))
-        yield root
+        patch.setenv(CACHE_DIR_VARIABLE, str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -37,3 +37,15 @@ def test_cpu_job_runs_the_ci_script_and_gpu_job_runs_every_notebook():
     assert "'quick'" in gpu["env"]["PROFILE"]
     readme = (repository_root() / "README.md").read_text()
     assert "ppic-gpu" in readme
+
+
+def test_pushes_never_cancel_a_manual_run_and_caches_persist():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    concurrency = workflow["concurrency"]
+    assert "github.event_name" in concurrency["group"]  # a push and a manual run never share a group
+    assert concurrency["cancel-in-progress"] == "${{ github.event_name != 'workflow_dispatch' }}"
+    gpu_steps = " ".join(step.get("run", "") for step in workflow["jobs"]["gpu"]["steps"])
+    for variable in ("PPIC_CACHE_DIR", "PIP_CACHE_DIR"):
+        assert f"{variable}=$HOME/" in gpu_steps  # outside the workspace that actions/checkout cleans
+    setup = next(step for step in workflow["jobs"]["cpu"]["steps"] if "setup-python" in step.get("uses", ""))
+    assert setup["with"]["cache"] == "pip"
