@@ -88,3 +88,24 @@ def test_code_is_ruff_clean():
             [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_license_citation_binder_and_pre_commit_are_in_place():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == {"text": "MIT"}
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0" and citation["license"] == "MIT"
+    assert citation["version"] == project["version"]
+    titles = " | ".join(reference["title"].lower() for reference in citation["references"])
+    for paper in ("learnable image encryption", "adversarial test", "noise-like adversarial examples"):
+        assert paper in titles
+    # Binder installs the same runtime packages as pyproject (CPU torch), then the course itself
+    binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    binder_names = {_name(line) for line in binder if line and not line.startswith(("#", "-"))}
+    assert binder_names == {_name(requirement) for requirement in project["dependencies"]}
+    assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    entries = " ".join(hook["entry"] for hook in hooks)
+    assert "ruff check" in entries and "ruff format --check" in entries
+    assert "tools/check_notebooks.py" in entries
