@@ -286,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     if images < 1 or args.repeats < 1 or not args.width > 0:
         parser.error("--images, --repeats and --width must be positive")
 
-    device = resolve_device(args.device)
+    try:
+        device = resolve_device(args.device)
+    except (TypeError, ValueError) as error:
+        parser.error(f"--device: {error}")
     print(f"benchmark '{args.benchmark}' on {describe_device(device)}")
     record = BENCHMARKS[args.benchmark](args, images, device)
     record.update(
@@ -299,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     path = atomic_write_json(
         paths.figures_dir() / "benchmarks" / f"{args.benchmark}{variant}_{device.type}.json", record
     )
-    print(f"wrote {paths.display_path(path)}")
+    print(f"wrote {path}")
     return 0
 
 

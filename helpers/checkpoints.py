@@ -2,8 +2,9 @@
 
 A checkpoint is stored as ``<cache>/checkpoints/<name>-<fingerprint>.pt`` where the fingerprint hashes the
 whole configuration — model, data (name, split, size, source), key (by fingerprint, never the key itself),
-training settings, profile, seed, and the source code of the modules that shape the result. Change any of
-them and the old file simply stops matching: a stale model is never reused silently.
+training settings, profile, seed, and the code of the modules that shape the result. Change any of them and
+the old file simply stops matching: a stale model is never reused silently. The code enters as its syntax
+tree without docstrings (comments are not part of it), so editing prose retrains nothing.
 
 Files are written atomically and read with ``torch.load(..., weights_only=True)``. A file that cannot be read,
 or whose stored configuration differs from the requested one, is reported and retrained.
@@ -11,6 +12,7 @@ or whose stored configuration differs from the requested one, is reported and re
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import json
@@ -44,11 +46,29 @@ def fingerprint(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canonical(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
+def normalised_code(source: str) -> str:
+    """The program ``source`` expresses, without what does not change it: its syntax tree with every module,
+    class and function docstring removed, dumped without line numbers (comments and layout never reach it).
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and _is_text(first.value):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
 def source_fingerprint(*modules: ModuleType) -> str:
-    """A hash of the modules' source code: part of every configuration, so edited code means retraining."""
+    """A hash of the modules' code (:func:`normalised_code`): part of every configuration, so changed code
+    means retraining, while an edited comment or docstring does not."""
     digest = hashlib.sha256()
     for module in modules:
-        digest.update(inspect.getsource(module).encode())
+        digest.update(normalised_code(inspect.getsource(module)).encode())
     return digest.hexdigest()[:16]
 
 

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from helpers.benchmark import main
 from helpers.paths import figures_dir
@@ -32,3 +33,13 @@ def test_bad_sizes_are_refused():
         main(["nae", "--images", "0"])
     with pytest.raises(SystemExit):
         main(["nae", "--repeats", "0"])
+
+
+def test_an_unknown_or_absent_device_is_one_line(capsys):
+    with pytest.raises(SystemExit):
+        main(["encryption", "--device", "tpu"])
+    assert "--device: device must be one of" in capsys.readouterr().err.strip().splitlines()[-1]
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):
+            main(["encryption", "--device", "cuda"])
+        assert "no CUDA GPU is visible" in capsys.readouterr().err

@@ -1,13 +1,22 @@
-"""The checkpoint cache: miss, hit, corrupt and mismatching files."""
+"""The checkpoint cache: miss, hit, corrupt and mismatching files; cache keys that follow code, not prose."""
+
+import importlib
+import inspect
+import io
+import pkgutil
+import tokenize
 
 import pytest
 import torch
 from torch import nn
 
+import helpers
+from helpers import training
 from helpers.checkpoints import (
     CHECKPOINT_FORMAT,
     checkpoint_path,
     fingerprint,
+    normalised_code,
     state_fingerprint,
     tensors_or_compute,
     train_or_load,
@@ -119,3 +128,49 @@ def test_state_fingerprint_covers_zero_dimensional_buffers():
     before = state_fingerprint(model)
     model.num_batches_tracked += 1
     assert state_fingerprint(model) != before
+
+
+def test_comments_and_docstrings_do_not_change_the_code_fingerprint_but_code_does():
+    """Cache keys follow the code, not its prose: editing a comment or docstring anywhere in a module that
+    shapes a checkpoint (here the training engine itself) leaves the name unchanged, while changing a
+    hyper-parameter's default changes it."""
+    source = inspect.getsource(training)
+    prose_edited = (
+        source.replace('"""', '"""Edited prose. ', 1)  # the module docstring
+        .replace("def train_classifier(", "# a new comment\ndef train_classifier(", 1)
+        .replace("    batch_size: int = 128\n", "    batch_size: int = 128  # a comment here too\n", 1)
+    )
+    code_edited = source.replace("    batch_size: int = 128\n", "    batch_size: int = 64\n", 1)
+    assert prose_edited != source and code_edited != source
+    assert normalised_code(prose_edited) == normalised_code(source)
+    assert normalised_code(code_edited) != normalised_code(source)
+    # the function docstring of a class method counts as prose too
+    assert normalised_code('def f():\n    """one"""\n    return 1\n') == normalised_code(
+        'def f():\n    """two, longer"""\n\n    return 1  # same\n'
+    )
+    assert normalised_code("def f():\n    return 1\n") != normalised_code("def f():\n    return 2\n")
+
+
+def _with_prose_edited(source: str) -> str:
+    """``source`` with every comment reworded and the module docstring extended (tokens, not text search)."""
+    tokens = []
+    docstring_done = False
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        text = token.string
+        if token.type == tokenize.COMMENT:
+            text = text + " (reworded)"
+        elif token.type == tokenize.STRING and not docstring_done:
+            text = text[:3] + "Extended. " + text[3:]
+            docstring_done = True
+        tokens.append(token._replace(string=text))
+    return tokenize.untokenize(tokens)
+
+
+@pytest.mark.parametrize(
+    "name", [module.name for module in pkgutil.iter_modules(helpers.__path__)], ids=lambda name: name
+)
+def test_prose_edits_anywhere_in_helpers_leave_cache_keys_unchanged(name):
+    source = inspect.getsource(importlib.import_module(f"helpers.{name}"))
+    edited = _with_prose_edited(source)
+    assert edited != source
+    assert normalised_code(edited) == normalised_code(source)
