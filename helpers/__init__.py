@@ -11,8 +11,10 @@ One module per idea; the notebooks import what they teach:
 - :mod:`helpers.notebook`     the per-notebook run record: banner, figures, ``results.json``
 - :mod:`helpers.plotting`     image grids and small plotting utilities
 - :mod:`helpers.storage`      atomic file writes
-- :mod:`helpers.run_notebooks` executes the numbered notebooks with papermill (``python -m``)
-- :mod:`helpers.benchmark`    throughput benchmarks (``python -m``)
+- :mod:`helpers.validation`   argument checks shared by the settings classes
+
+The course's machinery — the notebook runner, the results page, the benchmarks and the notebooks' output
+policy — lives apart from the science, in the ``course`` package beside this one.
 """
 
 __version__ = "0.1.0"

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from helpers.benchmark import main
+from course.benchmark import main
 from helpers.paths import figures_dir
 
 

@@ -1,6 +1,6 @@
 """The repository's own promises: matching package lists, the README's commands, clean notebooks."""
 
-import importlib.util
+import ast
 import json
 import re
 import subprocess
@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from course import check_notebooks
 from helpers.paths import repository_root
 
 ROOT = repository_root()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-_SPEC = importlib.util.spec_from_file_location("check_notebooks", ROOT / "tools" / "check_notebooks.py")
-check_notebooks = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(check_notebooks)
 
 
 def _name(requirement: str) -> str:
@@ -54,7 +52,7 @@ def test_readme_gives_two_commands_and_ci_runs_the_test_one():
     commands = [line for line in _readme_commands() if not line.startswith(("```", "#"))]
     assert len(commands) == 2, commands
     main_job, tests = commands
-    assert "helpers.run_notebooks" in main_job and "pytest" in tests
+    assert "course.run" in main_job and "pytest" in tests
     assert tests in (ROOT / ".ci" / "run").read_text(), "CI must call the README's test command verbatim"
 
 
@@ -66,7 +64,7 @@ def test_git_ignores_generated_data_and_builds():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_notebooks_follow_the_output_policy(path: Path):
-    """tools/check_notebooks.py states the policy (also run by the pre-commit hook)."""
+    """course/check_notebooks.py states the policy (also run by the pre-commit hook)."""
     assert check_notebooks.problems(path) == []
 
 
@@ -108,4 +106,17 @@ def test_license_citation_binder_and_pre_commit_are_in_place():
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     entries = " ".join(hook["entry"] for hook in hooks)
     assert "ruff check" in entries and "ruff format --check" in entries
-    assert "tools/check_notebooks.py" in entries
+    assert "python -m course.check_notebooks" in entries
+
+
+def test_helpers_never_imports_the_course_machinery():
+    """The science (helpers) stands alone; the runner, results page and benchmarks (course) build on it."""
+    for path in sorted((ROOT / "helpers").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(name.split(".")[0] == "course" for name in names), path.name

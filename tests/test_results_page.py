@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from helpers import paper_numbers, results_page
+from course import results_page
+from helpers import paper_numbers
 from helpers.paths import repository_root
 
 FIGURES = repository_root() / "figures"

@@ -10,9 +10,9 @@ import pytest
 import torch
 from nbformat.v4 import new_code_cell, new_notebook
 
+from course.run import clean_for_commit, main, numbered_notebooks
 from helpers.notebook import NotebookRun
 from helpers.paths import BUILD_DIR_VARIABLE, FIGURES_DIR_VARIABLE, repository_root, results_dir
-from helpers.run_notebooks import clean_for_commit, main, numbered_notebooks
 
 
 def _notebook(folder, name, *sources):

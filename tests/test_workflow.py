@@ -29,7 +29,7 @@ def test_cpu_job_runs_the_ci_script_and_gpu_job_runs_every_notebook():
     assert any(step.get("run") == "bash .ci/run" for step in cpu["steps"])
     assert gpu["runs-on"] == ["self-hosted", "linux", "ppic-gpu"]
     commands = " ".join(step.get("run", "") for step in gpu["steps"])
-    assert "helpers.run_notebooks --profile" in commands and "--device cuda" in commands
+    assert "course.run --profile" in commands and "--device cuda" in commands
     upload = next(step for step in gpu["steps"] if step.get("uses", "").startswith("actions/upload-artifact"))
     assert "figures/" in upload["with"]["path"] and "build/notebooks/" in upload["with"]["path"]
     dispatch = workflow[True]["workflow_dispatch"]["inputs"]["profile"]  # YAML 1.1 reads `on` as True

@@ -1,8 +1,8 @@
-"""Notebook hygiene, the course's output policy as a check: ``python tools/check_notebooks.py [NOTEBOOK …]``.
+"""Notebook hygiene, the course's output policy as a check: ``python -m course.check_notebooks [NOTEBOOK …]``.
 
 The notebooks are committed **with** the outputs of a clean run of a profile whose numbers are results
 (``quick`` or ``paper``, recorded in ``metadata.ppic.outputs_profile`` by
-``python -m helpers.run_notebooks --write-back``), so a reader sees the figures and numbers before running
+``python -m course.run --write-back``), so a reader sees the figures and numbers before running
 anything. A committed notebook must therefore be: under 2 MB; free of error outputs, of papermill's injected
 cell and of machine paths; built on the ``python3`` kernel with one ``parameters`` cell naming ``PROFILE``,
 ``DEVICE``, ``SEED`` and ``INTERACTIVE``; and open with "What you will learn" and contain "What we learned".

@@ -2,12 +2,12 @@
 
 Usage::
 
-    python -m helpers.benchmark encryption                  # 50,000 CIFAR-10 images, best of 5
-    python -m helpers.benchmark encryption --device cuda --images 50000 --repeats 10
-    python -m helpers.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
-    python -m helpers.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
-    python -m helpers.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
-    python -m helpers.benchmark ric --width 0.32            # RIC encrypt / decrypt with cached NAEs
+    python -m course.benchmark encryption                  # 50,000 CIFAR-10 images, best of 5
+    python -m course.benchmark encryption --device cuda --images 50000 --repeats 10
+    python -m course.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
+    python -m course.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
+    python -m course.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
+    python -m course.benchmark ric --width 0.32            # RIC encrypt / decrypt with cached NAEs
 
 Each benchmark prints images per second and stores a record with the device's name in
 ``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table.
@@ -264,7 +264,7 @@ DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 25
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m course.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("benchmark", choices=sorted(BENCHMARKS))
     parser.add_argument(
         "--images",

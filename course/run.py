@@ -2,10 +2,10 @@
 
 Usage::
 
-    python -m helpers.run_notebooks                      # every notebook, profile 'quick'
-    python -m helpers.run_notebooks --profile smoke      # what CI runs
-    python -m helpers.run_notebooks --only 1 3           # a selection, by number (1 or 01)
-    python -m helpers.run_notebooks --write-back         # also refresh the outputs stored in notebooks/
+    python -m course.run                      # every notebook, profile 'quick'
+    python -m course.run --profile smoke      # what CI runs
+    python -m course.run --only 1 3           # a selection, by number (1 or 01)
+    python -m course.run --write-back         # also refresh the outputs stored in notebooks/
 
 Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``). Figures and ``results.json`` of a
 ``quick`` or ``paper`` run go to ``figures/<notebook>/``; a ``smoke`` run writes them under
@@ -14,7 +14,7 @@ another folder for any profile). Unknown notebook numbers and devices are refuse
 While a notebook runs, each code cell's start is printed with its number and the elapsed time. The run stops
 at the first failing notebook, prints the failing cell and exits with status 1. After a successful run the
 results page ``README.md`` of the figures folder (and, for the committed ``figures/``, the README's
-performance table) is regenerated from the ``results.json`` files (:mod:`helpers.results_page`).
+performance table) is regenerated from the ``results.json`` files (:mod:`course.results_page`).
 ``INTERACTIVE`` is always passed as ``False``: sliders need a live JupyterLab, not a headless kernel. The
 kernel talks to the runner over local IPC sockets, not TCP.
 """
@@ -32,7 +32,8 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
-from helpers import paths, results_page
+from course import results_page
+from helpers import paths
 from helpers.profiles import PROFILES, get_profile
 from helpers.runtime import resolve_device
 from helpers.storage import atomic_write_text
@@ -141,9 +142,7 @@ def execute(notebook: Path, output: Path, profile: str, device: str, *, progress
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.run_notebooks", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m course.run", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--profile", default="quick", choices=sorted(PROFILES), help="run profile (default: quick)"
     )
