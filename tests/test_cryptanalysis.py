@@ -54,3 +54,21 @@ def test_bad_inputs(cifar_images):
         recover_key(cifar_images[0].float(), cifar_images[0], 4)
     with pytest.raises(ValueError, match="multiple of block_size"):
         recover_key(cifar_images[0], cifar_images[0], 5)
+
+
+def test_double_encryption_is_recovered_only_when_one_key_makes_it(cifar_images):
+    """Encrypting twice with two keys gives a nibble map whose mask may have a cycle of odd parity, which no
+    single key produces. recover_key must then fail, never return a key that gets bytes wrong; when the
+    composition is a key, it returns one that re-encrypts the pairs exactly."""
+    images = cifar_images[:4]
+    outcomes = []
+    for seed in range(10):
+        first, second = BlockKey.from_seed(2 * seed), BlockKey.from_seed(2 * seed + 1)
+        twice = encrypt(encrypt(images, first), second)
+        result = recover_key(images, twice, 4)
+        if result.recovered:
+            assert torch.equal(encrypt(images, result.key), twice) and result.failure is None
+        else:
+            assert "odd reversal parity" in result.failure
+        outcomes.append(result.recovered)
+    assert any(outcomes) and not all(outcomes)  # both kinds of composition occur among these pairs
