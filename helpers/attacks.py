@@ -28,7 +28,7 @@ from helpers.data import ImageData
 from helpers.encryption import BlockKey, gather_map
 from helpers.images import check_float_images, to_float
 from helpers.training import Adversary, KeyPolicy, model_input
-from helpers.validation import check_finite_number
+from helpers.validation import check_finite_number, check_int
 
 PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
 """Where the attack's gradient meets the encryption.
@@ -56,8 +56,7 @@ class PGDSettings:
         for name in ("epsilon", "alpha"):
             if check_finite_number(getattr(self, name), name) < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)!r}")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be an int >= 1, got {self.steps!r}")
+        check_int(self.steps, "steps", minimum=1)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -224,8 +223,7 @@ KeyChooser = Callable[[BlockKey | None], Sequence[BlockKey | None]]
 
 def random_keys(samples: int, seed: int, block_size: int = 4, channels: int = 3) -> KeyChooser:
     """An attacker who does not know the key and averages over ``samples`` fresh random keys (EOT)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ValueError(f"samples must be a positive int, got {samples!r}")
+    check_int(samples, "samples", minimum=1)
     rng = np.random.default_rng(seed)
     return lambda _victim_key: [BlockKey.random(rng, block_size, channels) for _ in range(samples)]
 

@@ -32,6 +32,7 @@ from PIL import Image
 
 from helpers import paths
 from helpers.runtime import resolve_device
+from helpers.validation import check_int
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 DIGIT_CLASSES = tuple(str(digit) for digit in range(10))
@@ -121,8 +122,7 @@ class ImageData:
         """The first ``count`` images (all of them for ``None``), with the source noting the cut."""
         if count is None or count >= len(self):
             return self
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"count must be a positive int or None, got {count!r}")
+        check_int(count, "count", minimum=1)
         source = f"{self.source}, first {count} used"
         return replace(self, images=self.images[:count], labels=self.labels[:count], source=source)
 

@@ -36,23 +36,16 @@ import torch.nn.functional as F
 
 from helpers.images import check_uint8_images
 from helpers.storage import atomic_write_json
+from helpers.validation import check_int
 
 KEY_FORMAT = "tanaka2018-block-key"
 KEY_FORMAT_VERSION = 1
 _SEED_DOMAIN = b"ppic/tanaka-block-key/v1"
 
 
-def _check_positive_int(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return value
-
-
 def block_length(block_size: int, channels: int = 3) -> int:
     """``d = C·M·M``: bytes in one flattened block (48 for ``M = 4`` and RGB)."""
-    return _check_positive_int(channels, "channels") * _check_positive_int(block_size, "block_size") ** 2
+    return check_int(channels, "channels", minimum=1) * check_int(block_size, "block_size", minimum=1) ** 2
 
 
 def key_space_log2(block_size: int, channels: int = 3) -> float:
@@ -168,8 +161,7 @@ class BlockKey:
 
         With ``swaps = 1`` two nibble positions trade places; the rest of the key stays correct.
         """
-        if isinstance(swaps, bool) or not isinstance(swaps, int) or swaps < 0:
-            raise ValueError(f"swaps must be a non-negative int, got {swaps!r}")
+        check_int(swaps, "swaps", minimum=0)
         permutation = self.permutation.copy()
         for _ in range(swaps):
             first, second = rng.choice(len(permutation), size=2, replace=False)
@@ -236,7 +228,7 @@ class BlockKey:
         if missing:
             raise ValueError(f"the key description lacks the fields {missing}")
         for name in ("block_size", "channels"):
-            _check_positive_int(data[name], name)
+            check_int(data[name], name, minimum=1)
         for name in ("permutation", "reversal"):
             values = data[name]
             if not isinstance(values, list) or not all(
@@ -289,7 +281,7 @@ def _check_key(key: object, images: torch.Tensor) -> BlockKey:
 def pad_to_block_multiple(images: torch.Tensor, block_size: int, value: int = 0) -> torch.Tensor:
     """Pad the bottom and right edges with ``value`` so that height and width become multiples of ``M``."""
     images = check_uint8_images(images)
-    _check_positive_int(block_size, "block_size")
+    check_int(block_size, "block_size", minimum=1)
     height, width = images.shape[-2:]
     pad_bottom, pad_right = -height % block_size, -width % block_size
     return F.pad(images, (0, pad_right, 0, pad_bottom), value=value)
@@ -308,7 +300,7 @@ def image_to_blocks(images: torch.Tensor, block_size: int) -> torch.Tensor:
     grid; a 3-D input is treated as one image.
     """
     images = check_uint8_images(images)
-    _check_positive_int(block_size, "block_size")
+    check_int(block_size, "block_size", minimum=1)
     height, width = images.shape[-2:]
     if height % block_size or width % block_size:
         raise ValueError(f"image size {height}×{width} is not a multiple of block_size {block_size}")

@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from helpers.storage import atomic_write_text
+from helpers.validation import check_int
 
 MIN_KEY_BITS = 128
 DEFAULT_KEY_BITS = 256
@@ -171,8 +172,7 @@ class SecretKey:
     def _digest(self, purpose: str, index: int) -> bytes:
         if not isinstance(purpose, str) or not purpose:
             raise ValueError(f"purpose must be a non-empty str, got {purpose!r}")
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 2**64:
-            raise ValueError(f"index must be an int in [0, 2**64), got {index!r}")
+        check_int(index, "index", minimum=0, maximum=2**64 - 1)
         encoded = purpose.encode("utf-8")
         message = b"".join(
             (

@@ -43,7 +43,7 @@ from helpers import keys
 from helpers.checkpoints import CacheOutcome, source_fingerprint, state_fingerprint, tensors_or_compute
 from helpers.images import check_float_images
 from helpers.keys import SecretKey
-from helpers.validation import check_finite_number
+from helpers.validation import check_finite_number, check_int
 
 NAE_MODES = ("clean", "faithful")
 SEED_MODES = ("per_key_class", "per_image")
@@ -74,8 +74,7 @@ class NaeSettings:
     clamp: float = 1e-6
 
     def __post_init__(self) -> None:
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be a positive int, got {self.steps!r}")
+        check_int(self.steps, "steps", minimum=1)
         for name in ("g1", "learning_rate", "c", "clamp"):
             check_finite_number(getattr(self, name), name)
         if not self.g1 >= 0:
@@ -282,8 +281,7 @@ def class_naes(
     trace: bool = False,
 ) -> NaeResult:
     """The ``per_key_class`` NAEs of one key: one per class, grown together as one batch."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+    check_int(num_classes, "num_classes", minimum=2)
     rnis = random_noisy_images(key, shape, range(num_classes), "per_key_class")
     return grow_naes(classifier, rnis, torch.arange(num_classes), settings, trace=trace)
 
@@ -305,8 +303,7 @@ def image_naes(
     if len(image_ids) and int(image_ids.min()) < 0:
         raise ValueError("image_ids must be non-negative")
     _check_targets(targets, len(image_ids))
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_int(batch_size, "batch_size", minimum=1)
     parts = []
     for ids, batch_targets in zip(image_ids.split(batch_size), targets.split(batch_size), strict=True):
         rnis = random_noisy_images(key, shape, ids.tolist(), "per_image")

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.validation import check_int
+
 
 def _check_width(width: float) -> float:
     if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 4:
@@ -35,8 +37,7 @@ class AdaptationNetwork(nn.Module):
             ("in_channels", in_channels),
             ("out_channels", out_channels),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(value, name, minimum=1)
         self.block_size = block_size
         block = in_channels * block_size * block_size
         self.layers = nn.Sequential(

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from helpers.images import check_float_images
+from helpers.validation import check_int
 
 VARIANTS = ("nae_srl", "rni_srl", "nae_no_srl")
 PAPER_WIDTH = 50
@@ -71,8 +72,7 @@ class TwoStageBody(nn.Module):
     def __init__(self, in_channels: int, width: int = PAPER_WIDTH, squeeze_excitation: bool = False) -> None:
         super().__init__()
         for name, value, least in (("in_channels", in_channels, 1), ("width", width, 2)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+            check_int(value, name, minimum=least)
         self.stage1 = nn.ModuleList(_stack(in_channels, width, kernel, 4) for kernel in (3, 4, 5))
         heads = []
         for kernel, depth in ((3, 1), (4, 2), (5, 1)):

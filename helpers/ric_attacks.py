@@ -33,15 +33,14 @@ from helpers.nae import grow_naes, random_noisy_images
 from helpers.profiles import Profile
 from helpers.ric_protocol import RicProtocol
 from helpers.ric_training import RicSetup, RicTrainingConfig, prepare
+from helpers.validation import check_int
 
 
 def theorem_6_1_log10_bound(dimensions: int, m: int) -> float:
     """log10 of Theorem 6.1's bound ``((2m + 1)/256)^d``: the probability that a wrong key decodes every one
     of ``d`` pixels to within ``m`` grey levels of the right decoding."""
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
-        raise ValueError(f"dimensions must be a positive int, got {dimensions!r}")
-    if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= 127:
-        raise ValueError(f"m must be an int in 0..127, got {m!r}")
+    check_int(dimensions, "dimensions", minimum=1)
+    check_int(m, "m", minimum=0, maximum=127)
     return dimensions * math.log10((2 * m + 1) / 256)
 
 
@@ -102,8 +101,7 @@ def seconds_to_exhaust(seconds_per_guess: float, bits: int) -> float:
     """Seconds to try all ``2^bits`` keys at ``seconds_per_guess`` each (on one machine like this one)."""
     if not seconds_per_guess > 0:
         raise ValueError(f"seconds_per_guess must be positive, got {seconds_per_guess!r}")
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 0:
-        raise ValueError(f"bits must be a non-negative int, got {bits!r}")
+    check_int(bits, "bits", minimum=0)
     return seconds_per_guess * 2.0**bits
 
 

@@ -30,6 +30,7 @@ from helpers.images import check_float_images, check_image_tensor, check_uint8_i
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, class_naes, random_noisy_images
 from helpers.ric import RicCodec
+from helpers.validation import check_int
 
 BATCH_SIZE = 500
 
@@ -193,8 +194,7 @@ def lsb_embed(plaintext: torch.Tensor, cover: torch.Tensor, bits: int = 4) -> to
     check_uint8_images(cover, "cover")
     if plaintext.shape != cover.shape:
         raise ValueError(f"plaintext {tuple(plaintext.shape)} and cover {tuple(cover.shape)} must match")
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 7:
-        raise ValueError(f"bits must be an int in 1..7, got {bits!r}")
+    check_int(bits, "bits", minimum=1, maximum=7)
     low_mask = (1 << bits) - 1
     return (cover & (255 - low_mask)) | (plaintext >> (8 - bits))
 
@@ -202,8 +202,7 @@ def lsb_embed(plaintext: torch.Tensor, cover: torch.Tensor, bits: int = 4) -> to
 def lsb_extract(ciphertext: torch.Tensor, bits: int = 4) -> torch.Tensor:
     """Inverse of :func:`lsb_embed` up to the lost bits, which are filled with their midpoint."""
     check_uint8_images(ciphertext, "ciphertext")
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 7:
-        raise ValueError(f"bits must be an int in 1..7, got {bits!r}")
+    check_int(bits, "bits", minimum=1, maximum=7)
     return ((ciphertext & ((1 << bits) - 1)) << (8 - bits)) | (1 << (7 - bits))
 
 

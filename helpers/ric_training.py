@@ -38,7 +38,7 @@ from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, margin_loss, random_noisy_images
 from helpers.profiles import Profile
 from helpers.ric import RicCodec
-from helpers.validation import check_finite_number
+from helpers.validation import check_finite_number, check_int
 
 PAPER_BETA = 10.0
 PAPER_G2 = 5.0
@@ -48,8 +48,7 @@ PAPER_BATCH_SIZE = 64
 
 def training_keys(count: int, seed: int = 0) -> list[SecretKey]:
     """``count`` **public** 128-bit keys for training the codec (never use them to protect data)."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be a positive int, got {count!r}")
+    check_int(count, "count", minimum=1)
     return [SecretKey.from_int((seed << 32) + index) for index in range(count)]
 
 
@@ -133,9 +132,7 @@ class RicTrainingConfig:
                 f"initialisation must be one of {ric.INITIALISATIONS}, got {self.initialisation!r}"
             )
         for name in ("width", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(getattr(self, name), name, minimum=1)
         for name in ("learning_rate", "beta", "g2"):
             value = check_finite_number(getattr(self, name), name)
             if not value > 0:

@@ -13,6 +13,8 @@ from importlib import metadata
 import numpy as np
 import torch
 
+from helpers.validation import check_int
+
 _DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
@@ -73,8 +75,7 @@ def library_versions() -> dict[str, str]:
 @contextmanager
 def torch_threads(count: int) -> Iterator[None]:
     """Run a block with ``count`` intra-op CPU threads, then restore the previous number."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be a positive int, got {count!r}")
+    check_int(count, "count", minimum=1)
     previous = torch.get_num_threads()
     torch.set_num_threads(count)
     try:

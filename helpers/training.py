@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from helpers.data import ImageData
 from helpers.encryption import BlockKey, encrypt
 from helpers.images import check_uint8_images, to_float, to_uint8
-from helpers.validation import check_finite_number
+from helpers.validation import check_finite_number, check_int
 
 OPTIMIZERS = ("sgd", "adam")
 KEY_MODES = ("none", "fixed", "per_batch")
@@ -39,12 +39,6 @@ Receives the model, a batch of augmented **plain** float images in ``[0, 1]``, t
 batch will be encrypted with (``None`` for unencrypted training); returns plain float images in ``[0, 1]``
 that the engine then encrypts and trains on (Madry et al. 2018's adversarial training).
 """
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -77,8 +71,8 @@ class TrainingConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _positive_int(self.epochs, "epochs")
-        _positive_int(self.batch_size, "batch_size")
+        check_int(self.epochs, "epochs", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         for name in ("learning_rate", "momentum", "weight_decay", "lr_drop_factor"):
@@ -93,7 +87,7 @@ class TrainingConfig:
     @classmethod
     def paper_schedule(cls, epochs: int = 100, **overrides: object) -> TrainingConfig:
         """The paper's schedule scaled to ``epochs``: lr 0.1, dropped to 0.01 after 40 % of the epochs."""
-        _positive_int(epochs, "epochs")
+        check_int(epochs, "epochs", minimum=1)
         drops = (max(1, round(0.4 * epochs)),) if epochs > 1 else ()
         return cls(epochs=epochs, lr_drop_epochs=drops, **overrides)
 

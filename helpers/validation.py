@@ -18,3 +18,28 @@ def check_finite_number(value: object, name: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return float(value)
+
+
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` unchanged if it is an int (not a bool) within ``[minimum, maximum]`` (either bound optional).
+
+    Raises ``TypeError`` for anything but an int and ``ValueError`` outside the bounds; both messages name
+    the parameter (``name``) and say what is expected, e.g. "steps must be a positive int, got 0".
+    """
+    if minimum is not None and maximum is not None:
+        expected = f"an int in {minimum}..{maximum}"
+    elif minimum == 1:
+        expected = "a positive int"
+    elif minimum == 0:
+        expected = "a non-negative int"
+    elif minimum is not None:
+        expected = f"an int >= {minimum}"
+    elif maximum is not None:
+        expected = f"an int <= {maximum}"
+    else:
+        expected = "an int"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return value

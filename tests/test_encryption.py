@@ -218,7 +218,7 @@ def test_bad_keys_are_rejected(tmp_path):
         BlockKey.from_seed(1.5)
     with pytest.raises(ValueError, match="non-negative"):
         BlockKey.from_seed(-1)
-    with pytest.raises(ValueError, match="block_size must be >= 1"):
+    with pytest.raises(ValueError, match="block_size must be a positive int"):
         BlockKey.from_seed(0, block_size=0)
     with pytest.raises(TypeError, match="Generator"):
         BlockKey.random(0)

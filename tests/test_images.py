@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from helpers.images import check_float_images, check_uint8_images, convert_images, to_float, to_uint8
-from helpers.validation import check_finite_number
+from helpers.validation import check_finite_number, check_int
 
 
 def test_uint8_float_round_trip_is_exact():
@@ -68,3 +68,15 @@ def test_settings_numbers_must_be_finite(value):
     with pytest.raises(TypeError, match="alpha must be a number, got str"):
         check_finite_number("0.1", "alpha")
     assert check_finite_number(3, "alpha") == 3.0
+
+
+def test_integer_settings_share_one_validator():
+    assert check_int(3, "steps", minimum=1) == 3
+    with pytest.raises(TypeError, match=r"steps must be a positive int, got float 1\.5"):
+        check_int(1.5, "steps", minimum=1)
+    with pytest.raises(TypeError, match="steps must be a positive int, got bool"):
+        check_int(True, "steps", minimum=1)
+    with pytest.raises(ValueError, match="swaps must be a non-negative int, got -1"):
+        check_int(-1, "swaps", minimum=0)
+    with pytest.raises(ValueError, match=r"bits must be an int in 1\.\.7, got 8"):
+        check_int(8, "bits", minimum=1, maximum=7)
