@@ -78,42 +78,58 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     port, token = _free_port(), secrets.token_hex(16)
     jupyter_home = folder / ".jupyter"
+    jupyter_home.mkdir()
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(jupyter_home / "config"),
         "JUPYTER_DATA_DIR": str(jupyter_home / "data"),
         "JUPYTER_RUNTIME_DIR": str(jupyter_home / "runtime"),
     }
-    server = subprocess.Popen(
+    # the "get notified about Jupyter news?" prompt would cover part of the screenshot
+    subprocess.run(
         [
             sys.executable,
             "-m",
             "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={folder}",
-            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands as the menus do
-            "--LabApp.news_url=None",
-            "--LabApp.extension_manager=readonly",  # no PyPI queries for extensions
-            "--allow-root",  # CI machines run as root
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "labextension",
+            "disable",
+            "@jupyterlab/apputils-extension:announcements",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(folder / "server.log", "wb"),  # noqa: SIM115 — closed with the process
+        check=True,
+        capture_output=True,
     )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/api/status?token={token}", server, seconds=90)
-        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
-    finally:
-        server.terminate()
+    with open(jupyter_home / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "lab",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={folder}",
+                "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands as the menus do
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",  # no PyPI queries for extensions
+                "--allow-root",  # CI machines run as root
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            _wait_for(f"http://127.0.0.1:{port}/api/status?token={token}", server, seconds=90)
+            yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def _slider_figure(page) -> str:
