@@ -3,17 +3,19 @@
 Each writer goes to a temporary file in the destination folder, is flushed to disk, and is then renamed
 over the destination with :func:`os.replace`, which is atomic on POSIX and Windows file systems.
 
-A temporary file is named ``.<name>.<pid>.<random>.tmp`` after the process that writes it. A process that is
-killed mid-write (``kill -9``, a power cut) cannot remove its own; the next write to the same destination
-removes every such leftover whose process is gone (:func:`remove_stale_temporaries`), so an interrupted
-checkpoint never occupies the disk for good.
+A temporary file is named ``.<name>.tmp-<host>-<pid>.<random>.tmp`` after the machine and process that write
+it. A process that is killed mid-write (``kill -9``, a power cut) cannot remove its own; the next write to
+the same destination from the same machine removes every such leftover whose process is gone
+(:func:`remove_stale_temporaries`), so an interrupted checkpoint never occupies the disk for good. Leftovers
+of other machines (a folder shared over the network) are left alone: their processes cannot be checked here.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
+import re
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 _TEMPORARY_SUFFIX = ".tmp"
+
+
+def _host() -> str:
+    """This machine's name, reduced to letters, digits and ``-`` (it becomes part of a file name)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.tmp-{_host()}-{os.getpid()}."
 
 
 def _permissions_for_new_files() -> int:
@@ -42,17 +53,17 @@ def _process_is_alive(pid: int) -> bool:
 def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     """Delete the temporary files that interrupted writes of ``path`` left behind; return what was removed.
 
-    Only files named like this module's temporaries (``.<name>.<pid>.<random>.tmp``) whose writing process
-    no longer exists are removed; a write in progress in another process is left alone.
+    Only files named like this module's temporaries (``.<name>.tmp-<host>-<pid>.<random>.tmp``), written on
+    this machine by a process that no longer exists, are removed; a write in progress is left alone.
     """
     path = Path(path)
-    removed = []
     if not path.parent.is_dir():
-        return removed
-    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*{_TEMPORARY_SUFFIX}"):
-        middle = candidate.name[len(path.name) + 2 : -len(_TEMPORARY_SUFFIX)]
-        pid_text = middle.split(".", 1)[0]
-        if pid_text.isdigit() and not _process_is_alive(int(pid_text)):
+        return []
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)\.[^.]*\.tmp")
+    removed = []
+    for candidate in path.parent.iterdir():
+        match = pattern.fullmatch(candidate.name)
+        if match and match["host"] == _host() and not _process_is_alive(int(match["pid"])):
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
     return removed
@@ -71,7 +82,7 @@ def atomic_file(path: str | os.PathLike[str], mode: int | None = None) -> Iterat
     remove_stale_temporaries(path)
     # delete=False: the file must outlive its handle to be renamed; the except clause cleans up
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
-        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_TEMPORARY_SUFFIX, delete=False
+        dir=path.parent, prefix=_temporary_prefix(path), suffix=_TEMPORARY_SUFFIX, delete=False
     )
     try:
         # mkstemp creates 0600; use the umask like open() unless told otherwise

@@ -4,6 +4,7 @@ import stat
 
 import pytest
 
+from helpers import storage
 from helpers.storage import atomic_file, atomic_write_json, atomic_write_text, remove_stale_temporaries
 
 
@@ -70,10 +71,13 @@ def test_a_killed_writer_leaves_a_temporary_that_the_next_write_removes(tmp_path
 
 def test_a_live_writers_temporary_is_left_alone(tmp_path):
     target = tmp_path / "results.json"
-    live = tmp_path / f".results.json.{os.getpid()}.abc.tmp"  # this process is alive
+    host = storage._host()
+    live = tmp_path / f".results.json.tmp-{host}-{os.getpid()}.abc.tmp"  # this process is alive
     live.write_text("in progress")
-    foreign = tmp_path / ".other.json.1.abc.tmp"  # another destination's temporary
-    foreign.write_text("not ours")
+    elsewhere = tmp_path / ".results.json.tmp-another-machine-999999999.abc.tmp"  # cannot be checked here
+    elsewhere.write_text("another machine's write")
+    sibling = tmp_path / f".results.json.1.tmp-{host}-999999999.abc.tmp"  # the temporary of results.json.1
+    sibling.write_text("not ours")
     assert remove_stale_temporaries(target) == []
     atomic_write_text(target, "done")
-    assert live.exists() and foreign.exists()
+    assert live.exists() and elsewhere.exists() and sibling.exists()
