@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -73,10 +75,15 @@ def numbered_notebooks(folder: Path, only: list[str] | None = None) -> list[Path
 
 class IpcKernelManager(AsyncKernelManager):
     """A kernel manager that talks to the kernel over local IPC sockets instead of TCP ports: nothing
-    listens on the network, and the kernel has no reason to warn about unencrypted TCP traffic."""
+    listens on the network, and the kernel has no reason to warn about unencrypted TCP traffic.
+
+    The sockets are files named ``<ip>-<n>``; ``ip`` is put in the system's temporary folder (by default it
+    is a relative name, and papermill runs in the notebooks' folder), and they are removed at shutdown.
+    """
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) / f"ppic-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
 
 

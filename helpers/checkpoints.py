@@ -46,21 +46,24 @@ def fingerprint(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canonical(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
+class _DropProse(ast.NodeTransformer):
+    """Drops every statement that is only a string: docstrings and the strings documenting constants."""
+
+    def visit_Expr(self, node: ast.Expr) -> ast.Expr | None:
+        is_text = isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        return None if is_text else node
+
+
 def normalised_code(source: str) -> str:
-    """The program ``source`` expresses, without what does not change it: its syntax tree with every module,
-    class and function docstring removed, dumped without line numbers (comments and layout never reach it).
+    """The program ``source`` expresses, without what does not change it: its syntax tree with every
+    statement that is only a string removed (module, class and function docstrings, the strings documenting a
+    constant), dumped without line numbers (comments and layout never reach it).
+
+    The dump follows Python's ``ast`` module, which changes between Python versions: a new Python changes
+    every fingerprint once (and retrains), which is the safe direction.
     """
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and _is_text(first.value):
-                node.body = node.body[1:] or [ast.Pass()]
+    tree = _DropProse().visit(ast.parse(source))
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
-
-
-def _is_text(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def source_fingerprint(*modules: ModuleType) -> str:

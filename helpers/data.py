@@ -105,11 +105,10 @@ class ImageData:
             raise ValueError(
                 f"images ({self.images.device}) and labels ({self.labels.device}) must share a device"
             )
-        if len(self.labels) and (int(self.labels.min()) < -1 or int(self.labels.max()) >= len(self.classes)):
-            raise ValueError(
-                f"labels must lie in [0, {len(self.classes)}) (or be -1 for unlabelled images), got values "
-                f"in [{int(self.labels.min())}, {int(self.labels.max())}]"
-            )
+        if len(self.labels):
+            problem = _label_range_problem(int(self.labels.min()), int(self.labels.max()), len(self.classes))
+            if problem:
+                raise ValueError(f"labels {problem}")
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -153,8 +152,25 @@ def _as_nchw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images))
 
 
-def _split_size(archive: np.lib.npyio.NpzFile, split: str) -> int:
-    return archive[f"y_{split}"].shape[0] if f"y_{split}" in archive.files else 0
+def _label_range_problem(low: int, high: int, classes: int) -> str | None:
+    """What is wrong with labels spanning ``[low, high]`` (``None`` when nothing): every label must be a class
+    index, or every label ``-1`` (a split without labels) — never a mix."""
+    if low == high == -1 or (low >= 0 and high < classes):
+        return None
+    return (
+        f"must lie in [0, {classes}) (or be -1 throughout for unlabelled images), "
+        f"got values in [{low}, {high}]"
+    )
+
+
+def _split_size(archive: np.lib.npyio.NpzFile, path: Path, split: str) -> int:
+    """How many labelled images ``split`` of the archive at ``path`` holds (0 when it has no such split)."""
+    if f"y_{split}" not in archive.files:
+        return 0
+    labels = _archive_array(archive, path, f"y_{split}")
+    if labels.ndim != 1:
+        raise DamagedDataError(f"{path}: y_{split} must be one-dimensional, got shape {labels.shape}")
+    return len(labels)
 
 
 def _choose_offline_file(
@@ -180,7 +196,7 @@ def _choose_offline_file(
         )
     if variant == "auto" and exact in present and jpeg in present:
         with _open_archive(exact) as archive:
-            exact_size = _split_size(archive, split)
+            exact_size = _split_size(archive, exact, split)
         return exact if limit is not None and limit <= exact_size else jpeg
     return present[0]
 
@@ -222,13 +238,9 @@ def _checked_labels(labels: np.ndarray, path: Path, split: str, classes: int, co
             f"{path}: {array} has shape {labels.shape} but there are {count} images; they must match"
         )
     if count:
-        low, high = int(labels.min()), int(labels.max())
-        unlabelled = low == high == -1
-        if not unlabelled and (low < 0 or high >= classes):
-            raise DamagedDataError(
-                f"{path}: {array} must hold labels in [0, {classes}) (or -1 throughout for unlabelled "
-                f"images), got values in [{low}, {high}]"
-            )
+        problem = _label_range_problem(int(labels.min()), int(labels.max()), classes)
+        if problem:
+            raise DamagedDataError(f"{path}: the labels in {array} {problem}")
     return torch.from_numpy(labels.astype(np.int64))
 
 
@@ -252,9 +264,9 @@ def _read_offline(
         if f"jpeg_{split}" in archive.files:
             offsets = _archive_array(archive, path, f"offsets_{split}").astype(np.int64)
             encoded = _archive_array(archive, path, f"jpeg_{split}")
-            total = len(offsets) - 1
-            if offsets.ndim != 1 or total < 0 or offsets[0] != 0 or (np.diff(offsets) <= 0).any():
+            if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or (np.diff(offsets) <= 0).any():
                 raise DamagedDataError(f"{path}: offsets_{split} must start at 0 and increase strictly")
+            total = len(offsets) - 1
             if offsets[-1] > encoded.size:
                 raise DamagedDataError(
                     f"{path}: offsets_{split} point past the end of jpeg_{split} "
@@ -337,6 +349,7 @@ def load_dataset(
         labelled: when ``False``, an offline ``<name>_unlabeled.npz`` may serve (labels ``-1``).
 
     Raises:
+        TypeError: for a limit that is not an int.
         ValueError: for an unknown name, split or variant, a non-positive limit, or ``"cuda"`` without a GPU.
         DamagedDataError: (a ``ValueError``) when an offline archive is damaged or inconsistent — unreadable,
             an array missing, non-integer or out-of-range labels, images and labels of different lengths;
@@ -350,8 +363,8 @@ def load_dataset(
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    if limit is not None:
+        check_int(limit, "limit", minimum=1)
     device = resolve_device(device)
 
     folder = paths.offline_data_dir()

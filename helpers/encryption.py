@@ -257,11 +257,13 @@ class BlockKey:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path} is not a block-key JSON file or is damaged ({error})") from None
+            raise ValueError(f"{path} is not a block-key JSON file or is damaged ({error})") from error
         try:
             return cls.from_dict(data)
+        except OverflowError as error:  # an entry too large for an int64
+            raise ValueError(f"{path}: a permutation or reversal entry is out of range ({error})") from error
         except (TypeError, ValueError) as error:
-            raise type(error)(f"{path}: {error}") from None
+            raise type(error)(f"{path}: {error}") from error
 
 
 def _check_key(key: object, images: torch.Tensor) -> BlockKey:

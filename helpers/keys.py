@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,12 @@ class SecretKey:
             text = path.read_text(encoding="utf-8").strip()
         except UnicodeDecodeError:
             raise ValueError(f"{path} is not a key file (not UTF-8 text)") from None
+        if re.fullmatch(r"(weak-paper-seed:)?[0-9a-fA-F]+", text):
+            raise ValueError(
+                f"{path} is a key file of an earlier version of the course, which had no integrity check, so "
+                "a file cut short could not be told from a shorter key. If you trust it, read it with "
+                "SecretKey.from_hex (SecretKey.paper_seed for a weak-paper-seed file) and save it again."
+            )
         fields = text.split(":")
         if len(fields) != 5 or fields[0] != _FILE_FORMAT:
             raise ValueError(
@@ -158,7 +165,7 @@ class SecretKey:
                 f"'{_FILE_FORMAT}:<strength>:<bits>:<hex>:<check>')"
             )
         body, check = ":".join(fields[:4]), fields[4]
-        if not hmac.compare_digest(check.encode("utf-8"), _file_check(body).encode("utf-8")):
+        if check != _file_check(body):
             raise ValueError(f"{path} is damaged: its integrity check does not match its content")
         strength, bits, material = fields[1:4]
         if (
@@ -167,7 +174,10 @@ class SecretKey:
             or len(material) * 4 != int(bits)
         ):
             raise ValueError(f"{path} is damaged: its strength, size and material do not agree")
-        return cls(bytes.fromhex(material), weak=strength == "weak-paper-seed")
+        try:
+            return cls(bytes.fromhex(material), weak=strength == "weak-paper-seed")
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from error
 
     def _digest(self, purpose: str, index: int) -> bytes:
         if not isinstance(purpose, str) or not purpose:

@@ -47,6 +47,8 @@ def _process_is_alive(pid: int) -> bool:
         return False
     except PermissionError:  # another user's live process
         return True
+    except OverflowError:  # a PID no process can have
+        return False
     return True
 
 
@@ -57,14 +59,17 @@ def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     this machine by a process that no longer exists, are removed; a write in progress is left alone.
     """
     path = Path(path)
-    if not path.parent.is_dir():
+    if os.name == "nt" or not path.parent.is_dir():  # os.kill(pid, 0) is no liveness test on Windows
         return []
     pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)\.[^.]*\.tmp")
     removed = []
     for candidate in path.parent.iterdir():
         match = pattern.fullmatch(candidate.name)
         if match and match["host"] == _host() and not _process_is_alive(int(match["pid"])):
-            candidate.unlink(missing_ok=True)
+            try:
+                candidate.unlink(missing_ok=True)
+            except OSError:  # best effort: a leftover that cannot be removed must not stop the write
+                continue
             removed.append(candidate)
     return removed
 

@@ -174,12 +174,14 @@ def test_placements_on_a_trained_encrypted_model(small_cifar):
         placement: adversarial_error(model, test, KeyPolicy.fixed(key), placement, attack)
         for placement in ("none", "bpda", "encrypted_domain")
     }
-    # masked gradients leave the model almost untouched; a gradient that reaches the image breaks it. The
-    # margins hold across runs and thread counts (measured: clean 0.665, bpda 0.945, none 0.675 on one run);
-    # an attack that did nothing would fail the second and third checks.
+    # masked gradients leave the model almost untouched; a gradient that reaches the image breaks it: it
+    # wins at least half of the images the model still gets right, and clearly more than the masked attack.
+    # Relative margins hold whatever the small model's clean error comes out as across runs and thread counts
+    # (measured once: clean 0.665, none 0.675, bpda 0.945); an attack that did nothing fails the last three.
+    half_way = clean_error + 0.5 * (1 - clean_error)
     assert errors["none"] < clean_error + 0.15
-    assert errors["bpda"] > max(0.85, clean_error + 0.2)
-    assert errors["encrypted_domain"] > max(0.85, clean_error + 0.2)
+    assert errors["bpda"] >= half_way and errors["bpda"] >= errors["none"] + 0.15
+    assert errors["encrypted_domain"] >= half_way
     eot = adversarial_error(
         model, test, KeyPolicy.fixed(key), "bpda", attack, attacker_keys=random_keys(2, 0)
     )

@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import papermill
 import pytest
 
@@ -76,6 +77,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         prepare_only=True,
         kernel_name="python3",
     )
+    # start from a notebook that has never run: the committed outputs and execution counts go, so that "every
+    # code cell has an execution count" below proves that the browser ran them all
+    prepared = nbformat.read(folder / NOTEBOOK, as_version=4)
+    for cell in prepared.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(prepared, folder / NOTEBOOK)
     port, token = _free_port(), secrets.token_hex(16)
     jupyter_home = folder / ".jupyter"
     jupyter_home.mkdir()
@@ -93,6 +101,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "jupyter",
             "labextension",
             "disable",
+            "--level=user",  # JUPYTER_CONFIG_DIR, a temporary folder: the environment stays as it was
             "@jupyterlab/apputils-extension:announcements",
         ],
         env=env,

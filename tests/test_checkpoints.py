@@ -1,5 +1,6 @@
 """The checkpoint cache: miss, hit, corrupt and mismatching files; cache keys that follow code, not prose."""
 
+import ast
 import importlib
 import inspect
 import io
@@ -152,17 +153,26 @@ def test_comments_and_docstrings_do_not_change_the_code_fingerprint_but_code_doe
 
 
 def _with_prose_edited(source: str) -> str:
-    """``source`` with every comment reworded and the module docstring extended (tokens, not text search)."""
-    tokens = []
-    docstring_done = False
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        text = token.string
-        if token.type == tokenize.COMMENT:
-            text = text + " (reworded)"
-        elif token.type == tokenize.STRING and not docstring_done:
-            text = text[:3] + "Extended. " + text[3:]
-            docstring_done = True
-        tokens.append(token._replace(string=text))
+    """``source`` with every comment reworded and every statement that is only a string (docstrings, the
+    strings documenting constants) extended — located through the syntax tree and tokens, not text search."""
+    lines = source.splitlines(keepends=True)
+    strings = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+    for node in sorted(strings, key=lambda node: (node.lineno, node.col_offset), reverse=True):
+        line = lines[node.lineno - 1]
+        start = node.col_offset + next(i for i, char in enumerate(line[node.col_offset :]) if char in "'\"")
+        quotes = 3 if line[start : start + 3] in ('"""', "'''") else 1
+        lines[node.lineno - 1] = line[: start + quotes] + "Reworded. " + line[start + quotes :]
+    edited = "".join(lines)
+    tokens = [
+        token._replace(string=token.string + " (reworded)") if token.type == tokenize.COMMENT else token
+        for token in tokenize.generate_tokens(io.StringIO(edited).readline)
+    ]
     return tokenize.untokenize(tokens)
 
 
@@ -172,5 +182,5 @@ def _with_prose_edited(source: str) -> str:
 def test_prose_edits_anywhere_in_helpers_leave_cache_keys_unchanged(name):
     source = inspect.getsource(importlib.import_module(f"helpers.{name}"))
     edited = _with_prose_edited(source)
-    assert edited != source
+    assert edited != source and "Reworded. " in edited
     assert normalised_code(edited) == normalised_code(source)

@@ -163,7 +163,7 @@ def _replace_archive(folder, name, **arrays):
     ("change", "message"),
     [
         ({"y_test": np.array([0.0, 1.7, 2.2, 3.0, 4.0, 5.0])}, "integer labels"),
-        ({"y_test": np.array([0, 1, 2, 3, 4, 10])}, r"labels in \[0, 10\)"),
+        ({"y_test": np.array([0, 1, 2, 3, 4, 10])}, r"must lie in \[0, 10\)"),
         ({"y_test": np.array([0, 1, -1, 3, 4, 5])}, r"got values in \[-1, 5\]"),
         ({"y_test": np.array([0, 1, 2])}, "there are 6 images"),
     ],
@@ -229,3 +229,20 @@ def test_image_data_refuses_mismatched_or_invalid_fields():
 def test_asking_for_cuda_without_a_gpu_is_a_clear_error(offline_folder):
     with pytest.raises(ValueError, match="no CUDA GPU is visible"):
         load_dataset("cifar10", "test", variant="exact", device="cuda")
+
+
+def test_a_mix_of_labels_and_missing_labels_is_refused():
+    images = torch.zeros(3, 3, 8, 8, dtype=torch.uint8)
+    with pytest.raises(ValueError, match=r"-1 throughout"):
+        data_module.ImageData(
+            "cifar10", "test", images, torch.tensor([0, -1, 2]), data_module.CIFAR10_CLASSES, "hand-made"
+        )
+
+
+def test_a_damaged_label_array_is_named_when_choosing_between_copies(offline_folder):
+    """variant="auto" reads the exact file's label count to choose a copy: damage there is reported too."""
+    folder, images, _ = offline_folder
+    path = _replace_archive(folder, "cifar10", x_test=images[6:], y_test=np.int64(3))
+    with pytest.raises(ValueError, match="one-dimensional") as error:
+        load_dataset("cifar10", "test", limit=2)
+    assert str(path) in str(error.value)

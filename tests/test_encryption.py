@@ -236,8 +236,9 @@ def test_bad_keys_are_rejected(tmp_path):
         ("[1, 2, 3]", TypeError),  # JSON, but not an object
         (None, ValueError),  # a field missing
         ("wrong-type", TypeError),  # a field of the wrong type
+        ("huge-entry", ValueError),  # an entry no int64 holds
     ],
-    ids=["empty", "truncated", "not-an-object", "missing-field", "wrong-type"],
+    ids=["empty", "truncated", "not-an-object", "missing-field", "wrong-type", "huge-entry"],
 )
 def test_damaged_block_key_files_raise_type_or_value_errors_naming_the_file(tmp_path, content, error):
     path = tmp_path / "key.json"
@@ -247,6 +248,9 @@ def test_damaged_block_key_files_raise_type_or_value_errors_naming_the_file(tmp_
         content = json.dumps(good)
     elif content == "wrong-type":
         good["permutation"] = "0 1 2"
+        content = json.dumps(good)
+    elif content == "huge-entry":
+        good["permutation"][0] = 2**70
         content = json.dumps(good)
     path.write_text(content)
     with pytest.raises(error) as raised:

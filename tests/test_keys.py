@@ -119,9 +119,18 @@ def test_an_altered_key_file_is_refused(tmp_path):
         SecretKey.load(path)
 
 
-@pytest.mark.parametrize("content", [b"", b"\xff\xfe binary", b"00" * 32 + b"\n", b"not a key"])
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe binary", b"not a key", b"ppic-secret-key/v1:strong"])
 def test_other_files_are_not_key_files(tmp_path, content):
     path = tmp_path / "other.key"
     path.write_bytes(content)
     with pytest.raises(ValueError, match=str(path)):
         SecretKey.load(path)
+
+
+@pytest.mark.parametrize("content", ["00" * 32, "weak-paper-seed:0000002a"])
+def test_key_files_of_the_earlier_format_are_refused_with_a_way_forward(tmp_path, content):
+    path = tmp_path / "old.key"
+    path.write_text(content + "\n")
+    with pytest.raises(ValueError, match="earlier version") as error:
+        SecretKey.load(path)
+    assert str(path) in str(error.value) and "save it again" in str(error.value)

@@ -59,6 +59,7 @@ def test_success_prints_progress_and_wall_time_and_write_back_cleans(tmp_path, c
     assert "cell 1/3 ·" in out and "cell 3/3 ·" in out  # papermill's injected cell is the third
     assert f"→ {tmp_path / 'out' / '01_ok.ipynb'}" in out  # full paths, not cut to …/
     assert "without encryption" not in captured.err  # the kernel talks over IPC, not TCP
+    assert not list(tmp_path.glob("kernel-ipc*"))  # its sockets live in the temporary folder, and are gone
     executed = nbformat.read(tmp_path / "out" / "01_ok.ipynb", as_version=4)
     assert "quick False" in executed.cells[-1].outputs[0]["text"]
     committed = json.loads(source.read_text())
