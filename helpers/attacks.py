@@ -11,7 +11,7 @@ Against an encrypted model the attacker perturbs the **plain** image and the vic
 the gradient has to pass through the encryption. The *placement* says how it does (see
 :data:`PLACEMENTS`): not at all (``none``), through a float re-implementation differentiated by autograd
 (``autograd``), through a straight-through surrogate (``bpda``, Athalye et al. 2018), or not needed because
-the attacker perturbs the ciphertext itself (``encrypted_domain``).
+the attacker perturbs the ciphertext itself (``encrypted_domain``, another threat model).
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
   the lower nibbles pass gradient;
 - ``bpda``: exact encryption forward, straight-through ``floor`` and rounding backward (Backward Pass
   Differentiable Approximation) — the upper nibbles, which carry the image, pass gradient;
-- ``encrypted_domain``: the attacker perturbs the ciphertext directly, within the same ε (an upper bound).
+- ``encrypted_domain``: the attacker perturbs the ciphertext directly, within the same ε. This is **another
+  threat model**, not a stronger attack in the same one: an ε change of a ciphertext byte can move the
+  plaintext byte it decrypts to by up to 1.0 (a flipped upper nibble), so it is never evidence about a model
+  defended at plaintext ε.
 """
 
 
@@ -165,14 +168,30 @@ def attacked_view(
     return lambda images: model(encrypt_float(images, key, straight_through=placement == "bpda"))
 
 
+KeySampler = Callable[[], Sequence[BlockKey | None]]
+"""Draws a fresh list of keys on every call: an attacker who does not know the key (EOT)."""
+
+
 def expected_cross_entropy(
-    model: nn.Module, labels: torch.Tensor, keys: Sequence[BlockKey | None], placement: str
+    model: nn.Module,
+    labels: torch.Tensor,
+    keys: Sequence[BlockKey | None] | KeySampler,
+    placement: str,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """Cross-entropy of the true labels averaged over ``keys`` — Expectation over Transformation (EOT).
 
-    With one key this is the plain white-box loss; with several random keys it attacks a model that encrypts
-    each batch with a key the attacker does not know (the DK scenarios).
+    With one key this is the plain white-box loss. With a :data:`KeySampler` every call — every PGD step —
+    averages over **freshly drawn** keys, as EOT estimates the expected gradient (Athalye et al. 2018); it
+    attacks a model that encrypts each batch with a key the attacker does not know (the DK scenarios).
     """
+    if callable(keys):
+        sampler = keys
+
+        def fresh_keys_loss(images: torch.Tensor) -> torch.Tensor:
+            views = [attacked_view(model, key, placement) for key in sampler()]
+            return torch.stack([F.cross_entropy(view(images), labels) for view in views]).mean()
+
+        return fresh_keys_loss
     views = [attacked_view(model, key, placement) for key in keys]
     return lambda images: torch.stack([F.cross_entropy(view(images), labels) for view in views]).mean()
 
@@ -185,7 +204,7 @@ def adversarial_predictions(
     placement: str,
     settings: PGDSettings,
     *,
-    attacker_keys: Sequence[BlockKey | None] | None = None,
+    attacker_keys: Sequence[BlockKey | None] | KeySampler | None = None,
     attacker_model: nn.Module | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
@@ -193,14 +212,18 @@ def adversarial_predictions(
 
     The victim encrypts what it receives with ``victim_key`` (``None``: an unencrypted model). The attacker
     differentiates ``attacker_model`` (default: the victim itself — white box) through ``attacker_keys``
-    (default: the victim's key; several keys: EOT; the attacker's own key: a transfer attack) with the given
+    (default: the victim's key; a :data:`KeySampler`: EOT with fresh keys at every step; the attacker's own
+    key: a transfer attack) with the given
     placement. For ``encrypted_domain`` the attacker perturbs the victim's ciphertext directly. Whatever the
     attacker produces is rounded to 8 bits before the victim sees it, as a real image would be.
     """
     _check_placement(placement)
     model.eval()
     surrogate = (attacker_model or model).eval()
-    keys = list(attacker_keys) if attacker_keys is not None else [victim_key]
+    if attacker_keys is None:
+        keys: Sequence[BlockKey | None] | KeySampler = [victim_key]
+    else:
+        keys = attacker_keys if callable(attacker_keys) else list(attacker_keys)
     autocast = torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=images.device.type == "cuda")
     with autocast:
         if placement == "encrypted_domain":
@@ -217,15 +240,20 @@ def adversarial_predictions(
             return model(seen).argmax(1)
 
 
-KeyChooser = Callable[[BlockKey | None], Sequence[BlockKey | None]]
-"""Given the victim's key for a batch, the keys the attacker differentiates through."""
+KeyChooser = Callable[[BlockKey | None], Sequence[BlockKey | None] | KeySampler]
+"""Given the victim's key for a batch, the keys the attacker differentiates through (or a sampler of them)."""
 
 
 def random_keys(samples: int, seed: int, block_size: int = 4, channels: int = 3) -> KeyChooser:
-    """An attacker who does not know the key and averages over ``samples`` fresh random keys (EOT)."""
+    """An attacker who does not know the key: EOT over ``samples`` random keys, drawn afresh at every PGD
+    step (one generator seeded ``seed`` for the whole evaluation, so a run is repeatable)."""
     check_int(samples, "samples", minimum=1)
     rng = np.random.default_rng(seed)
-    return lambda _victim_key: [BlockKey.random(rng, block_size, channels) for _ in range(samples)]
+
+    def sampler() -> list[BlockKey]:
+        return [BlockKey.random(rng, block_size, channels) for _ in range(samples)]
+
+    return lambda _victim_key: sampler
 
 
 def adversarial_error(

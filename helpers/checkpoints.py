@@ -2,9 +2,12 @@
 
 A checkpoint is stored as ``<cache>/checkpoints/<name>-<fingerprint>.pt`` where the fingerprint hashes the
 whole configuration — model, data (name, split, size, source), key (by fingerprint, never the key itself),
-training settings, profile, seed, and the code of the modules that shape the result. Change any of them and
-the old file simply stops matching: a stale model is never reused silently. The code enters as its syntax
-tree without docstrings (comments are not part of it), so editing prose retrains nothing.
+training settings, profile, seed, and the code that builds and trains it (:func:`code_fingerprint`: the
+functions and classes named, and every function and class of ``helpers`` they use, found by reading their
+code). Change any of them and the old file simply stops matching: a stale model is never reused silently.
+The code enters as its syntax tree without docstrings (comments are not part of it), so editing prose
+retrains nothing, and editing code the model does not depend on (another scenario, an attack) retrains
+nothing either.
 
 Files are written atomically and read with ``torch.load(..., weights_only=True)``. A file that cannot be read,
 or whose stored configuration differs from the requested one, is reported and retrained.
@@ -16,6 +19,7 @@ import ast
 import hashlib
 import inspect
 import json
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,12 +70,78 @@ def normalised_code(source: str) -> str:
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
-def source_fingerprint(*modules: ModuleType) -> str:
-    """A hash of the modules' code (:func:`normalised_code`): part of every configuration, so changed code
-    means retraining, while an edited comment or docstring does not."""
+PACKAGE = "helpers"
+# Where results are stored, not how they are computed: never part of a code fingerprint.
+STORAGE_MODULES = ("helpers.checkpoints", "helpers.paths", "helpers.storage")
+
+
+def _is_ours(value: object) -> bool:
+    """A function or class defined in this package (not a library's, not a constant, not storage)."""
+    module = getattr(value, "__module__", "") or ""
+    return (
+        (inspect.isfunction(value) or inspect.isclass(value))
+        and module.startswith(PACKAGE)
+        and module not in STORAGE_MODULES
+    )
+
+
+def _used_names(tree: ast.AST, module: ModuleType) -> list[object]:
+    """The package's functions and classes that ``tree`` refers to, by name (``name``) or through a module
+    (``module.name``), resolved in ``module``'s namespace. Annotations are types for the reader, not code."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.append(vars(module).get(node.id))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner = vars(module).get(node.value.id)
+            if isinstance(owner, ModuleType):
+                found.append(getattr(owner, node.attr, None))
+    return [value for value in found if _is_ours(value)]
+
+
+class _DropAnnotations(ast.NodeTransformer):
+    def visit_arg(self, node: ast.arg) -> ast.arg:
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.returns = None
+        self.generic_visit(node)
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AnnAssign:
+        node.annotation = ast.Constant(None)
+        self.generic_visit(node)
+        return node
+
+
+def code_fingerprint(*objects: object) -> str:
+    """A hash of the code of ``objects`` (functions, classes or modules of this package) and of every function
+    and class of the package that they use, directly or through others — each as :func:`normalised_code`.
+
+    This is the code a cached result depends on: a configuration includes it, so changing that code retrains,
+    while editing prose anywhere, or code the result does not use, does not. Dependencies are found by
+    reading names in the code; a method reached only through an argument (``model.forward``) is covered when
+    its class is named here or used by name.
+    """
+    seen: dict[str, str] = {}
+    pending = list(objects)
+    while pending:
+        item = pending.pop()
+        if not (_is_ours(item) or (isinstance(item, ModuleType) and item.__name__.startswith(PACKAGE))):
+            raise TypeError(
+                f"code_fingerprint takes functions, classes or modules of {PACKAGE}, got {item!r}"
+            )
+        name = item.__name__ if isinstance(item, ModuleType) else f"{item.__module__}.{item.__qualname__}"
+        if name in seen:
+            continue
+        tree = _DropAnnotations().visit(ast.parse(textwrap.dedent(inspect.getsource(item))))
+        seen[name] = normalised_code(ast.unparse(tree))
+        module = item if isinstance(item, ModuleType) else inspect.getmodule(item)
+        pending.extend(_used_names(tree, module))
     digest = hashlib.sha256()
-    for module in modules:
-        digest.update(normalised_code(inspect.getsource(module)).encode())
+    for name in sorted(seen):
+        digest.update(f"{name}\n{seen[name]}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -5,9 +5,10 @@ correctly *by that same frozen classifier*. Every classifier here takes **[0, 1]
 in this module carry their input normalisation inside (:class:`InputNormalization`), so no caller ever
 normalises (the released RIC code fed [0, 1] ciphertexts to an SVHN classifier trained on [−1, 1]).
 
-- ``cifar10``: the Plain ResNet18 of Table I (notebooks 02–03; narrow in the ``quick`` profile). It is the
-  same model, from the same checkpoint, so CIFAR-10's C is trained once for the whole course. It learns from
-  [0, 1] pixels directly (its stem is convolution → batch norm), so it needs no normalisation layer.
+- ``cifar10``: the Plain ResNet18 of Table I (notebooks 02–03; narrow in the ``quick`` profile), trained by
+  the shared :func:`helpers.training.plain_resnet18`: the same model from the same checkpoint, so CIFAR-10's
+  C is trained once for the whole course. It learns from [0, 1] pixels directly (its stem is convolution →
+  batch norm), so it needs no normalisation layer.
 - ``svhn``: the VGG-like CNN of the RIC release (:class:`helpers.networks.SvhnCNN`).
 - ``mnist``: a small CNN (:class:`helpers.networks.MnistCNN`).
 
@@ -23,12 +24,11 @@ import torch
 from torch import nn
 
 from helpers import networks, training
-from helpers.checkpoints import CacheOutcome, source_fingerprint, train_or_load
+from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData, labelled_data_available
 from helpers.images import check_float_images
 from helpers.profiles import Profile
-from helpers.scenarios import train_scenario
-from helpers.training import KeyPolicy, TrainingConfig, accuracy, prepare_model, train_classifier
+from helpers.training import KeyPolicy, TrainingConfig, accuracy
 
 CLOUD_DATASETS = ("cifar10", "svhn", "mnist")
 
@@ -102,10 +102,14 @@ def cloud_classifier(
         if split.name != dataset:
             raise ValueError(f"expected {dataset} data, got {split.name}/{split.split}")
     if dataset == "cifar10":
-        trained = train_scenario(
-            "plain", train, test, profile=profile, key_seed=0, seed=seed, progress=progress
+        trained = training.plain_resnet18(
+            train.head(profile.classifier_train_images),
+            test,
+            width=profile.model_width,
+            epochs=profile.epochs,
+            seed=seed,
+            progress=progress,
         )
-        model, history, outcome = trained.model, trained.history, trained.cache
     else:
         train = train.head(profile.digit_train_images)
         config = TrainingConfig(
@@ -117,39 +121,19 @@ def cloud_classifier(
             augment=False,
             seed=seed,
         )
-        device = train.images.device
         channels = train.images.shape[1]
-        description = {
-            "classifier": dataset,
-            "data": {
-                split.split: {"name": split.name, "size": len(split), "source": split.source}
-                for split in (train, test)
-            },
-            "training": config.to_dict(),
-            "profile": profile.name,
-            "device_type": device.type,
-            "code": source_fingerprint(networks, training),
-        }
-
-        def build() -> nn.Module:
-            torch.manual_seed(seed)
-            network = nn.Sequential(InputNormalization.of(train), _digit_network(dataset, channels))
-            return prepare_model(network, device)
-
-        def fit(model: nn.Module) -> dict[str, object]:
-            history = train_classifier(
-                model,
-                train,
-                config,
-                KeyPolicy.none(),
-                evaluate_on={"test": (test, KeyPolicy.none())},
-                progress=progress,
-                description=f"{dataset} classifier",
-            )
-            return history.to_dict()
-
-        model, history_dict, outcome = train_or_load(f"{dataset}-classifier", description, build, fit)
-        history = training.TrainingHistory.from_dict(history_dict)
+        trained = training.train_or_load_classifier(
+            f"{dataset}-classifier",
+            lambda: nn.Sequential(InputNormalization.of(train), _digit_network(dataset, channels)),
+            train,
+            test,
+            config,
+            settings={"network": dataset},
+            code=code_fingerprint(InputNormalization, _digit_network, training.train_or_load_classifier),
+            progress=progress,
+            label=f"{dataset} classifier",
+        )
+    model, history = trained.model, trained.history
     model.eval().requires_grad_(False)
     return CloudClassifier(
         dataset,
@@ -157,7 +141,7 @@ def cloud_classifier(
         accuracy(model, test, KeyPolicy.none()),
         history.images_per_epoch,
         history.train_seconds,
-        outcome,
+        trained.cache,
     )
 
 

@@ -4,8 +4,8 @@ RIC (Wang et al.) hides an image inside noise that the cloud's frozen classifier
 That noise is grown from the secret key:
 
 - eq. (1): the random noisy image (RNI) ``n = PRNG(k) ~ U[0, 1]^d``;
-- eq. (2): ``n_adv = n + Δ`` with ``Δ = Φ(n)``, a targeted attack on C toward class ``y``;
-- eqs. (3)–(4): Φ minimises the margin loss ``max(max_{i≠y} Z_i − Z_y, −g1)`` (``Z`` = logits, g1 = 5), which
+- eq. (2): ``n_adv = n + Δ``, with eq. (4)'s ``Δ = Φ(n)``, a targeted attack on C toward class ``y``;
+- eq. (3): Φ minimises the margin loss ``max(max_{i≠y} Z_i − Z_y, −g1)`` (``Z`` = logits, g1 = 5), which
   stops pushing once the target leads by ``g1``.
 
 The released implementation optimises in tanh space, ``n_adv = (tanh w + 1)/2`` from
@@ -18,9 +18,11 @@ iterate* is returned:
 - ``faithful``: the release's rules — keep the **farthest** (largest L2 change) successful iterate, and stop a
   sample early when its cost has risen since the previous check, made every ``steps / 10`` steps.
 
-Seeding (:data:`SEED_MODES`): ``per_key_class`` — one RNI per (key, class), the paper's protocol, so the NAE
-is a function of the key and the label alone; ``per_image`` — the RNI also depends on an image id (the
-released training code draws fresh noise per image).
+Seeding (:data:`SEED_MODES`): ``per_key_class`` — one RNI per (key, class), the course's protocol, so the NAE
+is a function of the key and the label alone; ``per_key`` — one RNI per key, grown toward each class (the
+paper's eqs. 1 and 8 read literally: the RNI depends on the key only, the class enters through C);
+``per_image`` — the RNI also depends on an image id (the released training code draws fresh noise per
+image).
 
 Determinism: the RNI is drawn on the CPU from a generator seeded by :meth:`SecretKey.derive_seed`, the
 optimisation runs in float32 (no autocast) with deterministic cuDNN kernels, and a key's ten class NAEs are
@@ -30,7 +32,6 @@ count. Other thread counts or devices can differ in the last bits (notebook 04 m
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -39,18 +40,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from helpers import keys
-from helpers.checkpoints import CacheOutcome, source_fingerprint, state_fingerprint, tensors_or_compute
+from helpers.checkpoints import CacheOutcome, code_fingerprint, state_fingerprint, tensors_or_compute
 from helpers.images import check_float_images
 from helpers.keys import SecretKey
 from helpers.validation import check_finite_number, check_int
 
 NAE_MODES = ("clean", "faithful")
-SEED_MODES = ("per_key_class", "per_image")
+SEED_MODES = ("per_key_class", "per_key", "per_image")
 # MNIST is ours (the paper grows no MNIST NAE): a digit classifier needs a larger change of the noise — with
 # a trained MNIST CNN the last classes are reached after about 130 steps and the g1 floor after about 270.
 PAPER_STEPS = {"cifar10": 150, "svhn": 100, "mnist": 300}
-_RNI_PURPOSE = {"per_key_class": "rni/class", "per_image": "rni/image"}
+_RNI_PURPOSE = {"per_key_class": "rni/class", "per_key": "rni/key", "per_image": "rni/image"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class NaeSettings:
 
     Attributes:
         steps: Adam steps (≥ 1).
-        g1: margin floor of eq. (4) (≥ 0); the paper uses 5.
+        g1: margin floor of eq. (3) (≥ 0); the paper uses 5.
         learning_rate: Adam's step size in tanh space.
         c: weight of the margin term in the cost ``c · Σ margin``.
         mode: ``"clean"`` or ``"faithful"`` (see the module docstring).
@@ -101,7 +101,8 @@ def random_noisy_images(
     key: SecretKey, shape: Sequence[int], indices: Sequence[int], seed_mode: str = "per_key_class"
 ) -> torch.Tensor:
     """Eq. (1): one RNI ``U[0, 1)^shape`` per index (a class for ``per_key_class``, an image id for
-    ``per_image``), each from its own generator seeded by ``key`` — float32, on the CPU."""
+    ``per_image``), each from its own generator seeded by ``key`` — float32, on the CPU. ``per_key`` ignores
+    the index: every row is the key's one RNI."""
     if not isinstance(key, SecretKey):
         raise TypeError(f"key must be a SecretKey, got {type(key).__name__}")
     if seed_mode not in SEED_MODES:
@@ -110,6 +111,8 @@ def random_noisy_images(
     if len(shape) != 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
         raise ValueError(f"shape must be (C, H, W) with positive ints, got {shape}")
     purpose = _RNI_PURPOSE[seed_mode]
+    if seed_mode == "per_key":
+        return torch.rand(shape, generator=key.generator(purpose, 0)).expand(len(indices), *shape).clone()
     return torch.stack([torch.rand(shape, generator=key.generator(purpose, int(i))) for i in indices])
 
 
@@ -279,10 +282,14 @@ def class_naes(
     settings: NaeSettings,
     *,
     trace: bool = False,
+    seed_mode: str = "per_key_class",
 ) -> NaeResult:
-    """The ``per_key_class`` NAEs of one key: one per class, grown together as one batch."""
+    """One key's NAEs, one per class, grown together as one batch: from one RNI per class
+    (``per_key_class``, the protocol's) or from the key's one RNI (``per_key``)."""
     check_int(num_classes, "num_classes", minimum=2)
-    rnis = random_noisy_images(key, shape, range(num_classes), "per_key_class")
+    if seed_mode not in ("per_key_class", "per_key"):
+        raise ValueError(f"seed_mode must be 'per_key_class' or 'per_key', got {seed_mode!r}")
+    rnis = random_noisy_images(key, shape, range(num_classes), seed_mode)
     return grow_naes(classifier, rnis, torch.arange(num_classes), settings, trace=trace)
 
 
@@ -323,8 +330,8 @@ def cached_class_naes(
     """:func:`class_naes`, cached: returns ``(naes, success, outcome)`` on the classifier's device.
 
     The cache file is named and checked by the key's **fingerprint**, the classifier's weights hash, the
-    settings, the shape, the number of classes, the device type and this module's source — never by the key
-    itself, which is not stored anywhere.
+    settings, the shape, the number of classes, the device type and the code that grows them — never by the
+    key itself, which is not stored anywhere.
     """
     device = next(classifier.parameters()).device
     config = {
@@ -336,7 +343,7 @@ def cached_class_naes(
         "shape": list(shape),
         "num_classes": num_classes,
         "device_type": device.type,
-        "code": source_fingerprint(keys, sys.modules[__name__]),
+        "code": code_fingerprint(class_naes),
     }
 
     def compute() -> dict[str, torch.Tensor]:

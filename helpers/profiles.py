@@ -49,10 +49,9 @@ class Profile:
         nae_images: images of the per-image NAE mode (notebook 04).
         nae_g1_sweep: the margin floors g1 of notebook 04's sweep.
         ric_width: channels per branch of RIC's F, E and D (the paper: 50).
-        ric_train_images: training images of the main RIC codecs (``None``: the whole split).
+        ric_train_images: training images of every RIC codec — the main one, its initialisation control, the
+            ablation variants and the λ study share one schedule, so that they compare (``None``: all).
         ric_epochs: their epochs (the paper: 200 on SVHN).
-        ric_study_images: training images of each codec of the ablation and λ studies.
-        ric_study_epochs: their epochs.
         ric_batch_size: RIC's batch size (the paper: 64).
         ric_learning_rate: RIC's Adam step size (the paper: 1e-4).
         ric_initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, for short runs).
@@ -101,8 +100,6 @@ class Profile:
     ric_width: int
     ric_train_images: int | None
     ric_epochs: int
-    ric_study_images: int | None
-    ric_study_epochs: int
     ric_batch_size: int
     ric_learning_rate: float
     ric_initialisation: str
@@ -153,8 +150,6 @@ PROFILES: dict[str, Profile] = {
         ric_width=4,
         ric_train_images=128,
         ric_epochs=1,
-        ric_study_images=64,
-        ric_study_epochs=1,
         ric_batch_size=16,
         ric_learning_rate=5e-4,
         ric_initialisation="identity",
@@ -169,9 +164,9 @@ PROFILES: dict[str, Profile] = {
         cloud_attack_test=32,
         cloud_attack_epochs=1,
         kpa_pairs=(16, 32),
-        kpa_per_image_pairs=16,
+        kpa_per_image_pairs=32,
         kpa_steps=10,
-        leak_ciphertexts=(4, 8),
+        leak_ciphertexts=(2, 4),
     ),
     "quick": Profile(
         name="quick",
@@ -202,16 +197,14 @@ PROFILES: dict[str, Profile] = {
         nae_g1_sweep=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0),
         ric_width=16,
         ric_train_images=8_000,
-        ric_epochs=5,
-        ric_study_images=4_000,
-        ric_study_epochs=2,
+        ric_epochs=2,
         ric_batch_size=16,
         ric_learning_rate=5e-4,
         ric_initialisation="identity",
         ric_g1=10.0,
         ric_train_keys=20,
         ric_test_images=500,
-        ric_lambda_sweep=(0.2, 0.5, 0.8),
+        ric_lambda_sweep=(0.2, 0.35, 0.5, 0.65, 0.8),
         brute_force_keys=40,
         brute_force_images=100,
         tiny_keyspace_bits=10,
@@ -253,8 +246,6 @@ PROFILES: dict[str, Profile] = {
         ric_width=50,
         ric_train_images=None,
         ric_epochs=200,
-        ric_study_images=None,
-        ric_study_epochs=200,
         ric_batch_size=64,
         ric_learning_rate=1e-4,
         ric_initialisation="pytorch",

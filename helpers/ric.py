@@ -221,13 +221,17 @@ class RicCodec(nn.Module):
                 f"images {tuple(images.shape)} and noise {tuple(noise.shape)} must have one shape"
             )
 
+    def encoder_output(self, images: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """``u_en = E(concat(F(x), n_adv))``, what eq. (5) mixes with the noise."""
+        self._check(images, noise)
+        return self.encoder(torch.cat([self.feature_extractor(images), noise], 1))
+
     def encode(self, images: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """``x'`` before quantisation: eq. (5) (or ``u_en`` alone for ``nae_no_srl``).
 
         ``noise`` is ``n_adv`` (the RNI ``n`` for the ``rni_srl`` ablation), in [0, 1].
         """
-        self._check(images, noise)
-        encoded = self.encoder(torch.cat([self.feature_extractor(images), noise], 1))
+        encoded = self.encoder_output(images, noise)
         return encoded if self.variant == "nae_no_srl" else mix(encoded, noise, self.lam)
 
     def decode(self, ciphertext: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -246,3 +250,29 @@ class RicCodec(nn.Module):
         decoded image."""
         ciphertext = quantize(self.encode(images, noise), training=self.training, generator=generator)
         return ciphertext, self.decode(ciphertext, noise)
+
+
+class IdentityCodec(RicCodec):
+    """The baseline that does nothing clever: ``u_en = x`` (no F, no E) and D = eq. (9)'s unmix, clamped.
+
+    Its ciphertext is ``(1 − λ)·x + λ·n_adv``, quantised to 8 bits; decoding divides the rounding error by
+    ``1 − λ``, so its PSNR is what the 8-bit channel alone allows at this λ. A trained codec must beat it to
+    show that F, E and D add anything to recovery. It has no parameters and is evaluated by the very code
+    that evaluates :class:`RicCodec` (it is one, with the networks left out).
+    """
+
+    def __init__(self, lam: float = PAPER_LAMBDA, channels: int = 3) -> None:
+        nn.Module.__init__(self)
+        self.lam = check_lambda(lam)
+        self.variant = "nae_srl"
+        self.channels = check_int(channels, "channels", minimum=1)
+
+    def encoder_output(self, images: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """``u_en = x``."""
+        self._check(images, noise)
+        return images
+
+    def decode(self, ciphertext: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Eq. (9)'s ``u'_en``, clamped to [0, 1] at eval (there is no D to learn anything else)."""
+        decoded = unmix(ciphertext, noise, self.lam)
+        return decoded if self.training else decoded.clamp(0, 1)

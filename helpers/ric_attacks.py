@@ -11,7 +11,9 @@ and is **not reference-checked**.
 - **Known plaintext** (Sec. 6.3, eq. 17): a small U-Net ``M`` trained on pairs ``(x'_q, x̃)`` to minimise
   ``mean ‖M(x'_q) − x̃‖²``.
 - **NAE-averaging leak** (ours): with one NAE per (key, class), every ciphertext of class ``y`` is
-  ``(1 − λ)·u_en + λ·n_y`` — averaging many of them estimates ``n_y`` without the key.
+  ``(1 − λ)·u_en + λ·n_y`` — averaging many of them estimates ``n_y`` without the key, and subtracting it
+  reveals ``u_en`` (the encoder's output, which looks like ``x`` only if the codec keeps it so).
+  :func:`nae_averaging_leak` measures it for one way of drawing NAEs, beside the mean-image baseline.
 - **Cloud attack** (Sec. 6.2, eqs. 25–26): an encoder Ê and a generator G trained on ciphertexts so that
   C labels G(Ê(x'_q)) as it labelled x'_q, the output looks real to a discriminator, and the latents vary.
 """
@@ -27,10 +29,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers import metrics
 from helpers.images import check_float_images, check_uint8_images, to_float
 from helpers.keys import SecretKey
 from helpers.nae import grow_naes, random_noisy_images
 from helpers.profiles import Profile
+from helpers.ric import RicCodec
 from helpers.ric_protocol import RicProtocol
 from helpers.ric_training import RicSetup, RicTrainingConfig, prepare
 from helpers.validation import check_int
@@ -194,6 +198,103 @@ def estimate_class_noise(ciphertexts: torch.Tensor, lam: float, mean_image: torc
 def subtract_estimated_noise(ciphertexts: torch.Tensor, noise: torch.Tensor, lam: float) -> torch.Tensor:
     """Eq. (9) with the estimated noise: what the attacker reads without the key (clamped to [0, 1])."""
     return ((check_float_images(ciphertexts, "ciphertexts") - lam * noise) / (1 - lam)).clamp(0, 1)
+
+
+@torch.no_grad()
+def victim_stream(
+    codec: RicCodec, images: torch.Tensor, noise: torch.Tensor, *, batch_size: int = 500
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the cloud sees of a victim's images, and the truth behind it: ``(x'_q, u_en)`` for uint8
+    ``images`` each mixed with its own row of ``noise`` (float, on the codec's device), in batches."""
+    plain = to_float(check_uint8_images(images))
+    if not isinstance(noise, torch.Tensor) or noise.shape != plain.shape:
+        raise ValueError(f"noise must have the images' shape {tuple(plain.shape)}")
+    codec.eval()
+    ciphertexts, encoder_outputs = [], []
+    for batch, batch_noise in zip(plain.split(batch_size), noise.split(batch_size), strict=True):
+        ciphertexts.append(codec(batch, batch_noise)[0])
+        encoder_outputs.append(codec.encoder_output(batch, batch_noise))
+    return torch.cat(ciphertexts), torch.cat(encoder_outputs)
+
+
+@dataclass(frozen=True)
+class LeakRow:
+    """The NAE-averaging leak for one NAE mode and one K (means over the groups that have K ciphertexts).
+
+    Attributes:
+        nae_mode: how the victim's NAEs were drawn (``per_key``, ``per_key_class`` or ``per_image``).
+        n_ciphertexts: K, how many ciphertexts of one group are averaged.
+        groups: how many groups (classes, or 1 when all ciphertexts are pooled) had K ciphertexts.
+        nae_estimate_psnr_db: PSNR of the estimate against each averaged ciphertext's true noise.
+        revealed_psnr_db: PSNR of the revealed image ``û`` against the plaintext ``x``.
+        encoder_output_psnr_db: PSNR of ``u_en`` against ``x``: what the leak reveals at best (``û`` estimates
+            ``u_en``, not ``x``).
+        mean_image_psnr_db: PSNR of the public mean image against ``x``: guessing with no ciphertext at all.
+    """
+
+    nae_mode: str
+    n_ciphertexts: int
+    groups: int
+    nae_estimate_psnr_db: float
+    revealed_psnr_db: float
+    encoder_output_psnr_db: float
+    mean_image_psnr_db: float
+
+
+def nae_averaging_leak(
+    nae_mode: str,
+    k: int,
+    *,
+    ciphertexts: torch.Tensor,
+    groups: torch.Tensor,
+    plaintexts: torch.Tensor,
+    noise: torch.Tensor,
+    encoder_outputs: torch.Tensor,
+    public_mean: torch.Tensor,
+    lam: float,
+) -> LeakRow | None:
+    """Average the first ``k`` ciphertexts of every group, estimate the noise (:func:`estimate_class_noise`),
+    subtract it (:func:`subtract_estimated_noise`) and score everything against the truth.
+
+    Args:
+        nae_mode: recorded in the row.
+        k: ciphertexts averaged per group.
+        ciphertexts: the cloud's view, float ``(N, C, H, W)`` in [0, 1].
+        groups: ``(N,)`` int64: which ciphertexts the attacker pools (the returned label, or all zeros when
+            the NAE does not depend on the class).
+        plaintexts, noise, encoder_outputs: the truth per ciphertext (``x``, the NAE used, ``u_en``), never
+            seen by the attacker.
+        public_mean: the attacker's ``m̂``, ``(C, H, W)``.
+        lam: λ of eq. (5).
+
+    Returns ``None`` when no group has ``k`` ciphertexts.
+    """
+    check_int(k, "k", minimum=1)
+    for name, tensor in (("plaintexts", plaintexts), ("noise", noise), ("encoder_outputs", encoder_outputs)):
+        if tensor.shape != ciphertexts.shape:
+            raise ValueError(f"{name} must have the ciphertexts' shape {tuple(ciphertexts.shape)}")
+    if not isinstance(groups, torch.Tensor) or groups.shape != ciphertexts.shape[:1]:
+        raise ValueError("groups must be a 1-D tensor with one entry per ciphertext")
+    rows = []
+    for group in groups.unique():
+        members = (groups == group).nonzero().squeeze(1)[:k]
+        if len(members) < k:
+            continue
+        truth = check_float_images(plaintexts[members], "plaintexts")
+        estimate = estimate_class_noise(ciphertexts[members], lam, public_mean)
+        revealed = subtract_estimated_noise(ciphertexts[members], estimate, lam)
+        rows.append(
+            [
+                metrics.psnr_per_image(noise[members], estimate.expand_as(truth)).mean().item(),
+                metrics.psnr_per_image(truth, revealed).mean().item(),
+                metrics.psnr_per_image(truth, encoder_outputs[members].clamp(0, 1)).mean().item(),
+                metrics.psnr_per_image(truth, public_mean.expand_as(truth)).mean().item(),
+            ]
+        )
+    if not rows:
+        return None
+    means = torch.tensor(rows).mean(0).tolist()
+    return LeakRow(nae_mode, k, len(rows), *means)
 
 
 def _downsampling_features(channels: int, width: int) -> nn.Sequential:

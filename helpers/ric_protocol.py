@@ -49,7 +49,8 @@ class RicProtocol:
     """A trained codec, the cloud's frozen classifier and the NAE settings: everything but the key.
 
     Attributes:
-        codec: trained F, E, D (its ``variant`` decides whether NAEs or RNIs are mixed in).
+        codec: trained F, E, D (its ``variant`` decides whether NAEs or RNIs are mixed in), or the
+            :class:`helpers.ric.IdentityCodec` baseline.
         classifier: the frozen C, taking [0, 1] images.
         nae_settings: how NAEs are grown — the provider and the user must agree on them.
         num_classes: C's classes.
@@ -146,6 +147,17 @@ class RicProtocol:
         return Encrypted(torch.cat(ciphertexts), torch.cat(used))
 
     @torch.no_grad()
+    def encoder_outputs(self, images: torch.Tensor, key: SecretKey, labels: torch.Tensor) -> torch.Tensor:
+        """``u_en`` of float ``images`` encrypted toward ``labels`` (what eq. 5 mixes with the NAE; for the
+        ``nae_no_srl`` ablation, the ciphertext before quantisation)."""
+        plain = check_float_images(images).to(self.device)
+        table = self.key_noise(key, self.image_shape(plain), cached=True)
+        noise = table[self.check_labels(labels, len(plain))]
+        self.codec.eval()
+        parts = zip(plain.split(BATCH_SIZE), noise.split(BATCH_SIZE), strict=True)
+        return torch.cat([self.codec.encoder_output(batch, batch_noise) for batch, batch_noise in parts])
+
+    @torch.no_grad()
     def classify(self, ciphertext: torch.Tensor) -> torch.Tensor:
         """The cloud's step: C's labels for uint8 ciphertexts."""
         ciphertext = check_uint8_images(ciphertext, "ciphertext").to(self.device)
@@ -220,6 +232,7 @@ class ProtocolReport:
     privacy_ssim: float
     wrong_key_psnr_db: float
     wrong_key_ssim: float
+    encoder_correlation: float
     plaintext: torch.Tensor
     ciphertext: torch.Tensor
     decoded: torch.Tensor
@@ -239,6 +252,9 @@ def evaluate(
 
     ``label_mismatch_rate``: the fraction of images whose returned label differs from the label whose NAE
     encrypted them (decoding then subtracts the wrong NAE); ``mismatch_psnr_db`` is their mean PSNR.
+    ``encoder_correlation``: the mean per-image Pearson correlation of ``u_en`` with ``x`` — how much of the
+    plaintext's appearance the encoder keeps (1 for the identity codec), i.e. what a key-free estimate of the
+    noise would reveal (notebook 08).
     """
     plaintext = to_float(check_uint8_images(images)).to(protocol.device)
     labels = protocol.check_labels(labels, len(plaintext))
@@ -252,6 +268,7 @@ def evaluate(
     wrong = protocol.decrypt(encrypted.ciphertext, wrong_key, returned)
     mismatch = returned != encrypted.labels
     psnr = metrics.psnr_per_image(plaintext, decoded)
+    encoder_outputs = protocol.encoder_outputs(plaintext, key, encrypted.labels)
     acc_plain = (plain_predictions == labels).float().mean().item()
     acc_encrypted = (returned == labels).float().mean().item()
     ciphertext = to_float(encrypted.ciphertext)
@@ -266,6 +283,7 @@ def evaluate(
         privacy_ssim=metrics.ssim_per_image(plaintext, ciphertext).mean().item(),
         wrong_key_psnr_db=metrics.psnr_per_image(plaintext, wrong).mean().item(),
         wrong_key_ssim=metrics.ssim_per_image(plaintext, wrong).mean().item(),
+        encoder_correlation=metrics.correlation_per_image(plaintext, encoder_outputs).mean().item(),
         plaintext=plaintext,
         ciphertext=ciphertext,
         decoded=decoded,

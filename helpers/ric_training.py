@@ -19,7 +19,6 @@ recovered image must resolve steps of a fraction of 1/255 — beyond bfloat16's 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,8 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers import keys, nae, ric
-from helpers.checkpoints import CacheOutcome, source_fingerprint, state_fingerprint, train_or_load
+from helpers import ric
+from helpers.checkpoints import CacheOutcome, code_fingerprint, state_fingerprint, train_or_load
 from helpers.classifiers import CloudClassifier, cloud_classifier
 from helpers.data import ImageData, load_dataset
 from helpers.images import to_float
@@ -139,11 +138,11 @@ class RicTrainingConfig:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
 
     @classmethod
-    def for_profile(cls, profile: Profile, *, study: bool = False, **overrides: object) -> RicTrainingConfig:
-        """The profile's width, schedule and initialisation (``study``: the shorter ablation/λ schedule)."""
+    def for_profile(cls, profile: Profile, **overrides: object) -> RicTrainingConfig:
+        """The profile's width, schedule and initialisation (one schedule for every codec of a study)."""
         return cls(
             width=profile.ric_width,
-            epochs=profile.ric_study_epochs if study else profile.ric_epochs,
+            epochs=profile.ric_epochs,
             batch_size=profile.ric_batch_size,
             learning_rate=profile.ric_learning_rate,
             initialisation=profile.ric_initialisation,
@@ -318,7 +317,7 @@ def train_or_load_codec(
         "nae_bank": bank.key_fingerprints,
         "training": config.to_dict(),
         "device_type": device.type,
-        "code": source_fingerprint(keys, nae, ric, sys.modules[__name__]),
+        "code": code_fingerprint(RicCodec, train_codec),
     }
 
     def build() -> nn.Module:

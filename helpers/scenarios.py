@@ -13,16 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
-from helpers import attacks, encryption, networks, training
+from helpers import networks
 from helpers.attacks import PGDSettings, madry_adversary
-from helpers.checkpoints import CacheOutcome, source_fingerprint, train_or_load
+from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData
 from helpers.encryption import BlockKey
 from helpers.profiles import Profile
-from helpers.training import KeyPolicy, TrainingConfig, TrainingHistory, prepare_model, train_classifier
+from helpers.training import (
+    KeyPolicy,
+    TrainingConfig,
+    TrainingHistory,
+    plain_resnet18,
+    train_or_load_classifier,
+)
 
 
 @dataclass(frozen=True)
@@ -140,11 +145,11 @@ def train_scenario(
         train_images, epochs: override the scenario's budget (e.g. for an attacker's surrogate model).
         progress: show a progress bar (else print a line every few epochs).
 
-    The checkpoint is keyed by all of the above that matters, the data's provenance, the key policy (by
-    fingerprint) and the source code of the modules involved.
+    Plain is :func:`helpers.training.plain_resnet18` (the checkpoint RIC's cloud classifier shares); every
+    scenario is keyed by what shapes it and the code that builds and trains it (see
+    :func:`helpers.training.train_or_load_classifier`).
     """
     scenario = get_scenario(name)
-    device = train.images.device
     default_images, default_epochs = (
         (profile.secondary_train_images, profile.secondary_epochs)
         if scenario.adversarial
@@ -152,46 +157,41 @@ def train_scenario(
     )
     train = train.head(train_images or default_images)
     train_keys, test_keys = key_policies(scenario, key_seed, block_size)
+    if not scenario.encrypted and not scenario.adversarial:
+        trained = plain_resnet18(
+            train,
+            test,
+            width=profile.model_width,
+            epochs=epochs or default_epochs,
+            seed=seed,
+            progress=progress,
+        )
+        return TrainedScenario(scenario, trained.model, trained.history, train_keys, test_keys, trained.cache)
     config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed)
-    adversary, adversary_description, modules = None, None, [networks, training, encryption]
-    if scenario.adversarial:
-        settings = training_attack(profile)
-        adversary = madry_adversary(settings, adversarial_placement, seed=seed)
-        adversary_description = {"pgd": settings.to_dict(), "placement": adversarial_placement}
-        modules.append(attacks)
-    description = {
+    settings: dict[str, object] = {
         "scenario": name,
         "model": {"width": profile.model_width, "block_size": block_size, "three_channel": three_channel},
-        "data": {
-            split.split: {"name": split.name, "size": len(split), "source": split.source}
-            for split in (train, test)
-        },
-        "keys": {"train": train_keys.describe(), "test": test_keys.describe()},
-        "training": config.to_dict(),
-        "adversary": adversary_description,
-        "profile": profile.name,
-        "device_type": device.type,
-        "code": source_fingerprint(*modules),
+        "adversary": None,
     }
-
-    def build() -> nn.Module:
-        torch.manual_seed(seed)
-        return prepare_model(build_model(scenario, profile.model_width, block_size, three_channel), device)
-
-    def fit(model: nn.Module) -> dict[str, object]:
-        history = train_classifier(
-            model,
-            train,
-            config,
-            train_keys,
-            evaluate_on={"test": (test, test_keys)},
-            adversary=adversary,
-            progress=progress,
-            description=scenario.label,
-        )
-        return history.to_dict()
-
-    model, history, outcome = train_or_load(name, description, build, fit)
-    return TrainedScenario(
-        scenario, model, TrainingHistory.from_dict(history), train_keys, test_keys, outcome
+    adversary = None
+    if scenario.adversarial:
+        attack = training_attack(profile)
+        adversary = madry_adversary(attack, adversarial_placement, seed=seed)
+        settings["adversary"] = {"pgd": attack.to_dict(), "placement": adversarial_placement}
+    trained = train_or_load_classifier(
+        name,
+        lambda: build_model(scenario, profile.model_width, block_size, three_channel),
+        train,
+        test,
+        config,
+        settings=settings,
+        code=code_fingerprint(
+            build_model, key_policies, train_or_load_classifier, *([madry_adversary] if adversary else [])
+        ),
+        train_keys=train_keys,
+        test_keys=test_keys,
+        adversary=adversary,
+        progress=progress,
+        label=scenario.label,
     )
+    return TrainedScenario(scenario, trained.model, trained.history, train_keys, test_keys, trained.cache)

@@ -24,6 +24,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from helpers import networks
+from helpers.checkpoints import CacheOutcome, code_fingerprint, train_or_load
 from helpers.data import ImageData
 from helpers.encryption import BlockKey, encrypt
 from helpers.images import check_uint8_images, to_float, to_uint8
@@ -344,3 +346,99 @@ def train_classifier(
             )
     model.eval()
     return history
+
+
+@dataclass
+class TrainedClassifier:
+    """A trained (or cache-loaded) classifier, its curves and what the cache did."""
+
+    model: nn.Module
+    history: TrainingHistory
+    cache: CacheOutcome
+
+
+def train_or_load_classifier(
+    name: str,
+    build: Callable[[], nn.Module],
+    train: ImageData,
+    test: ImageData,
+    config: TrainingConfig,
+    *,
+    settings: dict[str, object],
+    code: str,
+    train_keys: KeyPolicy | None = None,
+    test_keys: KeyPolicy | None = None,
+    adversary: Adversary | None = None,
+    progress: bool = True,
+    label: str | None = None,
+) -> TrainedClassifier:
+    """The one train-or-load of a classifier: :func:`train_classifier` through the checkpoint cache.
+
+    Args:
+        name: the checkpoint's file-name stem.
+        build: returns the untrained network (seeded by ``config.seed`` before it is called).
+        train, test: the data (``test`` is evaluated after every epoch for the curves).
+        config: the schedule.
+        settings: everything else that shapes the result and is not in ``config`` or the data (the network's
+            settings, the adversary's), JSON-ready.
+        code: :func:`helpers.checkpoints.code_fingerprint` of the functions that build and train it.
+        train_keys, test_keys: key policies (default: plain images).
+        adversary: adversarial training's hook.
+        progress, label: progress bar and its label.
+
+    The checkpoint is keyed by ``settings``, ``config``, the data's provenance, the key policies (never the
+    key itself), the device type and ``code`` — so two callers asking for the same model share one checkpoint.
+    """
+    train_keys = train_keys or KeyPolicy.none()
+    test_keys = test_keys or KeyPolicy.none()
+    device = train.images.device
+    description = {
+        "classifier": name,
+        "settings": settings,
+        "data": {
+            split.split: {"name": split.name, "size": len(split), "source": split.source}
+            for split in (train, test)
+        },
+        "keys": {"train": train_keys.describe(), "test": test_keys.describe()},
+        "training": config.to_dict(),
+        "device_type": device.type,
+        "code": code,
+    }
+
+    def build_seeded() -> nn.Module:
+        torch.manual_seed(config.seed)
+        return prepare_model(build(), device)
+
+    def fit(model: nn.Module) -> dict[str, object]:
+        history = train_classifier(
+            model,
+            train,
+            config,
+            train_keys,
+            evaluate_on={"test": (test, test_keys)},
+            adversary=adversary,
+            progress=progress,
+            description=label or name,
+        )
+        return history.to_dict()
+
+    model, history, outcome = train_or_load(name, description, build_seeded, fit)
+    return TrainedClassifier(model, TrainingHistory.from_dict(history), outcome)
+
+
+def plain_resnet18(
+    train: ImageData, test: ImageData, *, width: float, epochs: int, seed: int = 0, progress: bool = True
+) -> TrainedClassifier:
+    """The Plain ResNet18 of Table I on plain CIFAR-10 images with the paper's schedule: one recipe and one
+    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–08)."""
+    return train_or_load_classifier(
+        "plain",
+        lambda: networks.ResNet18(width=width),
+        train,
+        test,
+        TrainingConfig.paper_schedule(epochs, seed=seed),
+        settings={"network": "resnet18", "width": width},
+        code=code_fingerprint(plain_resnet18),
+        progress=progress,
+        label="Plain",
+    )

@@ -188,6 +188,22 @@ def test_placements_on_a_trained_encrypted_model(small_cifar):
     assert clean_error - 0.05 <= eot <= 1  # random keys: a weak attack, but never one that helps
 
 
+def test_eot_draws_fresh_keys_at_every_step(cifar_test):
+    model = encrypted_resnet18(width=0.125).eval()
+    sampler = random_keys(2, seed=0)(None)
+    drawn = []
+
+    def counting_sampler():
+        keys = sampler()
+        drawn.append(tuple(key.fingerprint() for key in keys))
+        return keys
+
+    images, labels = to_float(cifar_test.images[:4]), cifar_test.labels[:4]
+    loss = expected_cross_entropy(model, labels, counting_sampler, "bpda")
+    pgd(loss, images, PGDSettings(steps=5))
+    assert len(drawn) == 5 and len(set(drawn)) == 5  # one fresh pair of keys per step
+
+
 def test_madry_adversary_produces_bounded_examples(cifar_test):
     model = encrypted_resnet18(width=0.125).eval()
     adversary = madry_adversary(PGDSettings(steps=2, alpha=0.05), "bpda")

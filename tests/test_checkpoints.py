@@ -12,10 +12,11 @@ import torch
 from torch import nn
 
 import helpers
-from helpers import training
+from helpers import attacks, checkpoints, training
 from helpers.checkpoints import (
     CHECKPOINT_FORMAT,
     checkpoint_path,
+    code_fingerprint,
     fingerprint,
     normalised_code,
     state_fingerprint,
@@ -184,3 +185,57 @@ def test_prose_edits_anywhere_in_helpers_leave_cache_keys_unchanged(name):
     edited = _with_prose_edited(source)
     assert edited != source and "Reworded. " in edited
     assert normalised_code(edited) == normalised_code(source)
+
+
+def _cache_code_fingerprints() -> dict[str, str]:
+    """The ``code`` part of every cache key the course writes: each checkpoint family and the NAE cache."""
+    from helpers import classifiers, nae, ric, ric_training, scenarios
+    from helpers.attacks import madry_adversary
+
+    return {
+        "plain (and CIFAR-10's C)": code_fingerprint(training.plain_resnet18),
+        "encrypted scenarios": code_fingerprint(
+            scenarios.build_model, scenarios.key_policies, training.train_or_load_classifier
+        ),
+        "adversarial scenarios": code_fingerprint(
+            scenarios.build_model, scenarios.key_policies, training.train_or_load_classifier, madry_adversary
+        ),
+        "digit classifiers": code_fingerprint(
+            classifiers.InputNormalization, classifiers._digit_network, training.train_or_load_classifier
+        ),
+        "NAE cache": code_fingerprint(nae.class_naes),
+        "RIC codecs": code_fingerprint(ric.RicCodec, ric_training.train_codec),
+    }
+
+
+def test_prose_edits_leave_every_cache_key_unchanged_and_code_edits_change_only_their_own(monkeypatch):
+    original = _cache_code_fingerprints()
+    real_getsource = inspect.getsource
+    monkeypatch.setattr(
+        checkpoints.inspect, "getsource", lambda item: _with_prose_edited(real_getsource(item))
+    )
+    assert _cache_code_fingerprints() == original
+
+    def with_code_edit(owner: object, old: str, new: str):
+        def getsource(item: object) -> str:
+            source = real_getsource(item)
+            return source.replace(old, new, 1) if item is owner else source
+
+        monkeypatch.setattr(checkpoints.inspect, "getsource", getsource)
+        assert old in real_getsource(owner)
+        return _cache_code_fingerprints()
+
+    # a training hyper-parameter's default: every classifier retrains, NAEs and codecs do not
+    edited = with_code_edit(training.TrainingConfig, "momentum: float = 0.9", "momentum: float = 0.8")
+    changed = {name for name in original if edited[name] != original[name]}
+    assert changed == {
+        "plain (and CIFAR-10's C)",
+        "encrypted scenarios",
+        "adversarial scenarios",
+        "digit classifiers",
+    }
+    # the attack: only the adversarially trained models depend on it
+    edited = with_code_edit(attacks.pgd, "settings.steps", "settings.steps + 1")
+    assert {name for name in original if edited[name] != original[name]} == {"adversarial scenarios"}
+    # layout is not code
+    assert with_code_edit(attacks.madry_adversary, "model.eval()", "model.eval( )") == original

@@ -109,14 +109,37 @@ def test_license_citation_binder_and_pre_commit_are_in_place():
     assert "python -m course.check_notebooks" in entries
 
 
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names.add(module)
+            if module == "helpers":  # from helpers import scenarios
+                names.update(f"helpers.{alias.name}" for alias in node.names)
+    return names
+
+
 def test_helpers_never_imports_the_course_machinery():
     """The science (helpers) stands alone; the runner, results page and benchmarks (course) build on it."""
     for path in sorted((ROOT / "helpers").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            assert not any(name.split(".")[0] == "course" for name in names), path.name
+        assert not any(name.split(".")[0] == "course" for name in _imports(path)), path.name
+
+
+def test_the_ric_track_does_not_stand_on_the_table_i_track():
+    """RIC's modules (and the cloud classifier they use) import neither the Table I scenarios nor their
+    attacks: CIFAR-10's cloud classifier comes from the shared training path."""
+    table_i = {"helpers.scenarios", "helpers.attacks", "helpers.cryptanalysis"}
+    for name in (
+        "classifiers",
+        "nae",
+        "keys",
+        "ric",
+        "ric_training",
+        "ric_protocol",
+        "ric_attacks",
+        "metrics",
+    ):
+        assert not _imports(ROOT / "helpers" / f"{name}.py") & table_i, name

@@ -91,6 +91,15 @@ def _check_05(results: dict) -> None:
     assert {"lambda", "acc_encrypted", "psnr_db"} <= set(results["lambda_sweep"][0])
     assert {"psnr_db", "ssim"} == set(results["lsb_baseline"]) - {"acc_encrypted"}
     assert 0 <= results["label_mismatch_rate"] <= 1
+    assert {
+        "identity_baseline",
+        "init_control",
+        "ssim_convention",
+        "nae_drift",
+        "encoder_correlation",
+    } <= set(results)
+    assert set(results["identity_baseline"]) == {str(row["lambda"]) for row in results["lambda_sweep"]}
+    assert {"identity_psnr_db", "encoder_correlation"} <= set(results["lambda_sweep"][0])
 
 
 def _check_06(results: dict) -> None:
@@ -112,9 +121,19 @@ def _check_07(results: dict) -> None:
 
 
 def _check_08(results: dict) -> None:
-    assert {"kpa", "nae_averaging_leak"} <= set(results)
+    assert {"kpa", "leak", "nae_averaging_leak"} <= set(results)
     assert {row["nae_mode"] for row in results["kpa"]} == {"per_key_class", "per_image"}
-    assert {"n_ciphertexts", "nae_estimate_psnr_db"} <= set(results["nae_averaging_leak"])
+    assert {(row["initialisation"], row["nae_mode"]) for row in results["leak"]} == {
+        (initialisation, mode)
+        for initialisation in ("identity", "pytorch")
+        for mode in ("per_key", "per_key_class", "per_image")
+    }
+    assert {
+        "revealed_psnr_db",
+        "nae_estimate_psnr_db",
+        "mean_image_psnr_db",
+        "encoder_output_psnr_db",
+    } <= set(results["leak"][0])
 
 
 def _check_error_rates(models: dict) -> None:

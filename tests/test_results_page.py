@@ -69,3 +69,22 @@ def test_a_readme_without_markers_is_refused(tmp_path):
     readme.write_text("no markers here\n")
     with pytest.raises(ValueError, match="performance"):
         results_page.update_readme_performance(readme, {})
+
+
+def test_table_i_reports_the_worst_valid_attack_with_intervals_and_the_other_threat_model_apart():
+    scenarios = {
+        name: {
+            "train_error": 0.1,
+            "test_error": 0.2,
+            "adversarial_error": {"none": 0.3, "autograd": 0.5, "bpda": 0.4, "encrypted_domain": 1.0},
+        }
+        for name in paper_numbers.TABLE_I
+    }
+    scenarios["encrypted_dk"]["adversarial_error"]["bpda_known_key"] = 0.99  # another threat model too
+    run = _run("03_pgd_robustness_scenarios", epsilon=0.1, alpha=0.01, steps=20, attack_images=500)
+    page = "\n".join(results_page._table_i({**run, "scenarios": scenarios}))
+    # quick profile: 1,000 test images; 100 of 500 attacked images … Wilson intervals from those counts
+    assert "0.200 [0.176, 0.226]" in page
+    assert "0.500 [0.456, 0.544] (autograd)" in page
+    assert "0.99" not in page and "(encrypted_domain)" not in page
+    assert "| 1.000 |" in page  # the ciphertext-domain column, apart

@@ -10,14 +10,13 @@ from helpers.data import load_dataset
 from helpers.images import to_float
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings
-from helpers.ric import RicCodec
+from helpers.ric import IdentityCodec, RicCodec
 from helpers.ric_attacks import (
     UNet,
-    estimate_class_noise,
+    nae_averaging_leak,
     search_key_space,
     seconds_to_exhaust,
     smoothness_score,
-    subtract_estimated_noise,
     theorem_6_1_log10_bound,
     train_cloud_attack,
     train_known_plaintext,
@@ -59,18 +58,54 @@ def test_key_search_finds_the_key_in_a_tiny_key_space(protocol):
     assert search.best_index == secret_seed and search.candidates == 16 and search.seconds > 0
 
 
-def test_averaging_ciphertexts_of_one_class_estimates_their_shared_nae(protocol):
-    digits = load_dataset("mnist", "train", limit=600)
-    key = SecretKey.from_int(0xA11CE << 100)
-    ones = digits.images[digits.labels == 1]
-    encrypted = protocol.encrypt(ones, key, labels=torch.ones(len(ones), dtype=torch.long))
-    ciphertexts = to_float(encrypted.ciphertext)
-    true_nae = protocol.key_noise(key, (1, 28, 28), cached=True)[1]
-    public_mean = to_float(load_dataset("mnist", "test", limit=2000).images).mean(0)
-    estimate = estimate_class_noise(ciphertexts, protocol.codec.lam, public_mean)
-    assert (estimate - true_nae).abs().mean() < 0.1 < (torch.rand_like(true_nae) - true_nae).abs().mean()
-    revealed = subtract_estimated_noise(ciphertexts, estimate, protocol.codec.lam)
-    assert revealed.shape == ciphertexts.shape
+def _leak(mode: str, codec: RicCodec, digits, noise: torch.Tensor, public_mean: torch.Tensor):
+    plaintexts = to_float(digits.images)
+    with torch.no_grad():
+        ciphertexts, _ = codec.eval()(plaintexts, noise)
+        encoder_outputs = codec.encoder_output(plaintexts, noise)
+    return nae_averaging_leak(
+        mode,
+        50,
+        ciphertexts=ciphertexts,
+        groups=digits.labels,
+        plaintexts=plaintexts,
+        noise=noise,
+        encoder_outputs=encoder_outputs,
+        public_mean=public_mean,
+        lam=codec.lam,
+    )
+
+
+def test_the_averaging_leak_beats_the_mean_image_with_shared_noise_and_fails_with_per_image_noise():
+    # The identity codec (u_en = x) is the case the leak is about: what it reveals is u_en, here x itself.
+    digits = load_dataset("mnist", "train", limit=1_000)
+    public_mean = to_float(load_dataset("mnist", "test", limit=2_000).images).mean(0)
+    codec = IdentityCodec(lam=0.8, channels=1)
+    generator = torch.Generator().manual_seed(0)
+    per_class = torch.rand((10, 1, 28, 28), generator=generator)
+    shared = _leak("per_key_class", codec, digits, per_class[digits.labels], public_mean)
+    per_image = torch.rand((1_000, 1, 28, 28), generator=generator)
+    fresh = _leak("per_image", codec, digits, per_image, public_mean)
+    assert shared.groups == fresh.groups == 10 and shared.n_ciphertexts == 50
+    assert shared.encoder_output_psnr_db == 100.0  # the identity codec's u_en is the plaintext
+    assert shared.nae_estimate_psnr_db > 20 > fresh.nae_estimate_psnr_db
+    assert shared.revealed_psnr_db > shared.mean_image_psnr_db + 3
+    assert fresh.revealed_psnr_db < fresh.mean_image_psnr_db
+    assert _leak("per_key_class", codec, digits.head(20), per_class[digits.labels[:20]], public_mean) is None
+
+
+def test_the_theorem_bounds_how_close_two_random_noise_images_are():
+    # Eq. (23): two independent uniform 8-bit images agree within m grey levels at all d positions with
+    # probability ((2m + 1)/256)^d at most (equal here, away from the range's edges: slightly less).
+    generator = torch.Generator().manual_seed(0)
+    d, m, trials = 2, 12, 400_000
+    first = torch.randint(0, 256, (trials, d), generator=generator)
+    second = torch.randint(0, 256, (trials, d), generator=generator)
+    observed = ((first - second).abs() <= m).all(1).float().mean().item()
+    bound = 10 ** theorem_6_1_log10_bound(d, m)
+    assert 0.85 * bound < observed <= bound
+    d = math.prod((3, 32, 32))  # one CIFAR-10 image: d is its number of values
+    assert theorem_6_1_log10_bound(d, 1) == pytest.approx(d * math.log10(3 / 256))
 
 
 def test_known_plaintext_unet_and_cloud_attack_learn_on_real_data(mnist_classifier):

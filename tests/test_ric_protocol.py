@@ -8,7 +8,7 @@ from helpers import metrics, ric_protocol
 from helpers.data import load_dataset
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings
-from helpers.ric import RicCodec
+from helpers.ric import IdentityCodec, RicCodec
 from helpers.ric_protocol import RicProtocol, lsb_embed, lsb_extract
 
 KEY = SecretKey.from_int(0xC0FFEE << 100)
@@ -60,6 +60,24 @@ def test_decryption_regenerates_the_naes_from_the_key_and_the_returned_label(pro
     assert torch.equal(decoded, reference)  # regenerated NAEs are bit-identical
     shifted = protocol.decrypt(encrypted.ciphertext, KEY, (encrypted.labels + 1) % 10)
     assert not torch.allclose(decoded, shifted)  # another label → another NAE subtracted
+
+
+# A wrong label subtracts another NAE: the error is λ/(1 − λ)·(n_y − n_y'), ×4 at the paper's λ = 0.8.
+@pytest.mark.parametrize(("lam", "lowest_db", "wrong_label_below_db"), [(0.8, 43.5, 10.0), (0.5, 51.0, 12.5)])
+def test_the_identity_codec_decodes_at_the_8_bit_channels_limit_and_fails_with_a_wrong_label(
+    protocol, digits, lam, lowest_db, wrong_label_below_db
+):
+    baseline = RicProtocol(IdentityCodec(lam, channels=1), protocol.classifier, protocol.nae_settings, 10)
+    encrypted = baseline.encrypt(digits, KEY)
+    plaintext = digits.float() / 255
+    decoded = baseline.decrypt(encrypted.ciphertext, KEY, encrypted.labels)
+    # Rounding to 8 bits adds at most half a level; unmixing multiplies it by 1/(1 − λ). Uniform rounding
+    # error alone would give 10·log10(255² · 12) + 20·log10(1 − λ) dB (45.1 at λ = 0.8, 52.9 at 0.5); the
+    # clamp to [0, 1] only helps.
+    assert lowest_db < metrics.psnr_per_image(plaintext, decoded).mean().item() < 60
+    wrong_labels = (encrypted.labels + 1) % 10
+    wrong = baseline.decrypt(encrypted.ciphertext, KEY, wrong_labels)
+    assert metrics.psnr_per_image(plaintext, wrong).mean().item() < wrong_label_below_db
 
 
 def test_lsb_baseline_keeps_the_cover_high_bits_and_the_plaintext_high_bits(digits):
