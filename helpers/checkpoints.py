@@ -181,8 +181,10 @@ def _cached_entry(
     action: str,
     restore: Callable[[dict[str, Any]], T],
     produce: Callable[[], tuple[T, dict[str, Any]]],
+    quiet: bool = False,
 ) -> tuple[T, CacheOutcome]:
-    """The cache protocol shared by checkpoints and cached tensors.
+    """The cache protocol shared by checkpoints and cached tensors (``quiet``: print nothing; the caller
+    summarises the outcomes).
 
     A readable file with the requested configuration is ``restore``-d (``hit``); otherwise — no file
     (``miss``), another configuration (``mismatch``), or a file that cannot be read or restored (``corrupt``:
@@ -207,13 +209,16 @@ def _cached_entry(
             )
         else:
             outcome = CacheOutcome("hit", path, f"loaded {what} {path.name}")
-            print(outcome.message)
+            if not quiet:
+                print(outcome.message)
             return value, outcome
-    print(message)
+    if not quiet:
+        print(message)
     value, stored = produce()
     payload = {"format": CHECKPOINT_FORMAT, "config": config, **stored}
     atomic_write_with(path, lambda handle: torch.save(payload, handle))
-    print(f"saved {what} {paths.display_path(path)}")
+    if not quiet:
+        print(f"saved {what} {paths.display_path(path)}")
     return value, CacheOutcome(status, path, message)
 
 
@@ -224,12 +229,14 @@ def tensors_or_compute(
     *,
     cache_dir: Path | None = None,
     subfolder: str = "tensors",
+    quiet: bool = False,
 ) -> tuple[dict[str, torch.Tensor], CacheOutcome]:
     """Return the tensors that ``compute()`` makes for ``config``, from the cache when they are there.
 
     Same rules as :func:`train_or_load`: the file is ``<cache>/<subfolder>/<name>-<fingerprint>.pt``, written
     atomically, read with ``weights_only=True``, and recomputed when unreadable or when its stored
-    configuration differs. Tensors are stored on the CPU and returned there.
+    configuration differs. Tensors are stored on the CPU and returned there. ``quiet``: no line per file
+    (for callers that cache many entries and print one summary).
     """
     config = canonical(config)
 
@@ -244,6 +251,7 @@ def tensors_or_compute(
         "computing",
         lambda payload: dict(payload["tensors"]),
         produce,
+        quiet,
     )
 
 

@@ -326,6 +326,7 @@ def cached_class_naes(
     settings: NaeSettings,
     *,
     cache_dir: Path | None = None,
+    quiet: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, CacheOutcome]:
     """:func:`class_naes`, cached: returns ``(naes, success, outcome)`` on the classifier's device.
 
@@ -350,5 +351,7 @@ def cached_class_naes(
         result = class_naes(classifier, key, shape, num_classes, settings)
         return {"naes": result.naes, "success": result.success}
 
-    tensors, outcome = tensors_or_compute("naes", config, compute, cache_dir=cache_dir, subfolder="nae")
+    tensors, outcome = tensors_or_compute(
+        "naes", config, compute, cache_dir=cache_dir, subfolder="nae", quiet=quiet
+    )
     return tensors["naes"].to(device), tensors["success"].to(device), outcome

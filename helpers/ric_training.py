@@ -78,16 +78,19 @@ class NaeBank:
         num_classes: int,
         settings: NaeSettings,
     ) -> NaeBank:
-        """Grow (or load from the NAE cache) every key's class NAEs."""
+        """Grow (or load from the NAE cache) every key's class NAEs; print one summary line."""
         device = next(classifier.parameters()).device
         naes, rnis, success, hits = [], [], [], 0
         for key in key_list:
-            key_naes, key_success, outcome = cached_class_naes(classifier, key, shape, num_classes, settings)
+            key_naes, key_success, outcome = cached_class_naes(
+                classifier, key, shape, num_classes, settings, quiet=True
+            )
             naes.append(key_naes)
             rnis.append(random_noisy_images(key, shape, range(num_classes)).to(device))
             success.append(key_success)
             hits += outcome.status == "hit"
         fingerprints = [key.fingerprint() for key in key_list]
+        print(f"NAEs of {len(key_list)} training keys: {hits} from the cache, {len(key_list) - hits} grown")
         return cls(torch.stack(naes), torch.stack(rnis), torch.stack(success), fingerprints, hits)
 
     def noise(self, key_index: torch.Tensor, labels: torch.Tensor, *, variant: str) -> torch.Tensor:
