@@ -143,3 +143,11 @@ def test_the_ric_track_does_not_stand_on_the_table_i_track():
         "metrics",
     ):
         assert not _imports(ROOT / "helpers" / f"{name}.py") & table_i, name
+
+
+def test_the_package_docstring_maps_every_helpers_module():
+    """A reader opening ``helpers`` sees every module, grouped into the shared base and the two papers."""
+    import helpers
+
+    modules = {path.stem for path in (ROOT / "helpers").glob("*.py")} - {"__init__"}
+    assert {module for module in modules if f":mod:`helpers.{module}`" not in helpers.__doc__} == set()
