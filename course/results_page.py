@@ -25,8 +25,6 @@ from helpers.ric import PAPER_LAMBDA
 from helpers.statistics import rate_interval
 from helpers.storage import atomic_write_text
 
-CIFAR10_TEST_IMAGES = 10_000
-
 PERFORMANCE_MARKERS = ("<!-- performance -->", "<!-- /performance -->")
 
 
@@ -88,13 +86,18 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
 TABLE_I_VALID_ATTACKS = ("none", "autograd", "bpda", "transfer", "eot")
 
 
-def _with_interval(rate: float, trials: int) -> str:
+def _with_interval(rate: float, trials: int | None) -> str:
+    """``rate [low, high]`` (Wilson 95 %), or the rate alone when the number of trials is not known."""
+    if trials is None:
+        return f"{rate:.3f}"
     low, high = rate_interval(rate, trials)
     return f"{rate:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def _table_i(run: dict[str, Any]) -> list[str]:
-    test_images = get_profile(run["profile"]).test_images or CIFAR10_TEST_IMAGES
+    # The count the rate was measured on: recorded by the run, else the profile's limit (``None``: the whole
+    # split, whose size depends on where the data came from — then no interval is printed).
+    test_images = run.get("test_images", get_profile(run["profile"]).test_images)
     attacked = run["attack_images"]
     rows = []
     for scenario, paper in paper_numbers.TABLE_I.items():
@@ -130,7 +133,9 @@ def _table_i(run: dict[str, Any]) -> list[str]:
         "## Table I — PGD in five scenarios (notebook 03)",
         "",
         f"PGD ε {run['epsilon']}, α {run['alpha']}, {run['steps']} steps, "
-        f"{attacked} attacked images; test error on {test_images:,} images. The worst case is the maximum "
+        f"{attacked} attacked images; test error on "
+        + (f"{test_images:,} images" if test_images else "the whole test split")
+        + ". The worst case is the maximum "
         "over the attacks valid in the paper's threat model (none, autograd, BPDA, transfer, EOT where run); "
         "the paper does not say where its gradient met the encryption. Ciphertext-domain PGD perturbs the "
         "ciphertext's bytes by ε — a plaintext change of up to 1.0 — so it is another threat model. "

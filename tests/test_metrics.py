@@ -110,3 +110,15 @@ def test_recovery_reports_rounded_and_unrounded_figures(monkeypatch, tmp_path, c
 def test_bad_input_gives_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_correlation_per_image_is_pearsons_and_zero_for_a_constant_image():
+    images = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(2))
+    assert metrics.correlation_per_image(images, 2 * images + 5).tolist() == pytest.approx(
+        [1.0] * 3, abs=1e-6
+    )
+    assert metrics.correlation_per_image(images, -images).tolist() == pytest.approx([-1.0] * 3, abs=1e-6)
+    flat = torch.full_like(images, 0.5)
+    assert metrics.correlation_per_image(flat, images).tolist() == [0.0] * 3
+    with pytest.raises(ValueError, match="one shape"):
+        metrics.correlation_per_image(images, images[:2])

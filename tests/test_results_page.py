@@ -88,3 +88,13 @@ def test_table_i_reports_the_worst_valid_attack_with_intervals_and_the_other_thr
     assert "0.500 [0.456, 0.544] (autograd)" in page
     assert "0.99" not in page and "(encrypted_domain)" not in page
     assert "| 1.000 |" in page  # the ciphertext-domain column, apart
+
+
+def test_table_i_prints_no_interval_when_the_number_of_test_images_is_unknown():
+    scenarios = {
+        name: {"train_error": 0.1, "test_error": 0.2, "adversarial_error": {"none": 0.3}}
+        for name in paper_numbers.TABLE_I
+    }
+    run = _run("03_pgd_robustness_scenarios", profile="paper", epsilon=0.1, alpha=0.01, steps=20)
+    page = "\n".join(results_page._table_i({**run, "attack_images": 500, "scenarios": scenarios}))
+    assert "the whole test split" in page and "| 0.200 | 0.137 |" in page

@@ -120,3 +120,22 @@ def test_known_plaintext_unet_and_cloud_attack_learn_on_real_data(mnist_classifi
     assert attack.reconstruct(images[:4]).shape == (4, 1, 28, 28)
     with pytest.raises(ValueError, match="eta1"):
         train_cloud_attack(mnist_classifier, images, images, eta1=-1, eta2=0, epochs=1)
+
+
+def test_the_leak_refuses_truths_that_do_not_match_the_ciphertexts():
+    ciphertexts = torch.rand(6, 1, 28, 28)
+    truth = dict(
+        ciphertexts=ciphertexts,
+        groups=torch.zeros(6, dtype=torch.long),
+        plaintexts=ciphertexts,
+        noise=ciphertexts,
+        encoder_outputs=ciphertexts,
+        public_mean=ciphertexts[0],
+        lam=0.8,
+    )
+    with pytest.raises(ValueError, match="noise"):
+        nae_averaging_leak("per_key", 2, **{**truth, "noise": ciphertexts[:5]})
+    with pytest.raises(ValueError, match="groups"):
+        nae_averaging_leak("per_key", 2, **{**truth, "groups": torch.zeros(5, dtype=torch.long)})
+    with pytest.raises(ValueError, match="k must"):
+        nae_averaging_leak("per_key", 0, **truth)
