@@ -4,18 +4,24 @@ Usage::
 
     python -m course.benchmark encryption                  # 50,000 CIFAR-10 images, best of 5
     python -m course.benchmark encryption --device cuda --images 50000 --repeats 10
-    python -m course.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps
-    python -m course.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks')
+    python -m course.benchmark training --width 0.25       # Plain and Encrypted ResNet18 training steps;
+                                                           # float32 against bf16 and channels-last
+    python -m course.benchmark pgd --width 0.25            # our PGD-20 against ART's (and torchattacks'),
+                                                           # and in bf16
     python -m course.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
     python -m course.benchmark ric --width 0.32            # RIC encrypt / decrypt with cached NAEs
 
 Each benchmark prints images per second and stores a record with the device's name in
-``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table.
+``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table. The
+training and PGD records also measure the fast path (bf16 autocast, channels-last) beside float32 in the same
+run and store ``speedup_vs_fp32`` and the precision that ``"auto"`` picks on the device
+(:func:`helpers.runtime.resolve_precision`).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import statistics
 import sys
@@ -36,9 +42,9 @@ from helpers.nae import NaeSettings, class_naes, image_naes
 from helpers.networks import ResNet18, encrypted_resnet18
 from helpers.ric import PAPER_WIDTH, RicCodec
 from helpers.ric_protocol import RicProtocol
-from helpers.runtime import describe_device, library_versions, resolve_device
+from helpers.runtime import describe_device, library_versions, resolve_device, resolve_precision
 from helpers.storage import atomic_write_json
-from helpers.training import KeyPolicy, TrainingConfig, prepare_model, train_classifier
+from helpers.training import KeyPolicy, TrainingConfig, model_input, prepare_model, train_classifier
 
 
 def time_once(function: Callable[[], object], device: torch.device) -> float:
@@ -115,7 +121,66 @@ def benchmark_training(images: int, device: torch.device, repeats: int, width: f
         print(
             f"{name}: {len(data) / best:,.0f} training images/s (ResNet18 ×{width}, best of {repeats} epochs)"
         )
+        inputs = model_input(data.images[:FAST_PATH_IMAGES], next(keys.keys()))
+        record[name]["precision"] = _fast_path(
+            lambda precision, layout, model=model, inputs=inputs: _training_steps(
+                model, inputs, data.labels[: len(inputs)], precision, layout
+            ),
+            len(inputs),
+            device,
+            repeats,
+        )
+    record["auto_precision"] = resolve_precision("auto", device)
+    record["speedup_vs_fp32"] = {name: record[name]["precision"]["speedup_vs_fp32"] for name in models}
     return record
+
+
+FAST_PATH_IMAGES = 1_024
+FAST_PATH_VARIANTS = {
+    "fp32": ("fp32", torch.contiguous_format),
+    "fp32_channels_last": ("fp32", torch.channels_last),
+    "bf16": ("bf16", torch.contiguous_format),
+    "bf16_channels_last": ("bf16", torch.channels_last),
+}
+
+
+def _fast_path(
+    make: Callable[[str, torch.memory_format], Callable[[], object]],
+    images: int,
+    device: torch.device,
+    repeats: int,
+) -> dict[str, object]:
+    """Images/s of one workload in float32 and on the fast path (bf16 autocast, channels-last), measured in
+    turns in one run; ``speedup_vs_fp32`` is bf16 + channels-last over plain float32."""
+    calls = {name: make(precision, layout) for name, (precision, layout) in FAST_PATH_VARIANTS.items()}
+    rates = {name: images / min(times) for name, times in time_interleaved(calls, device, repeats).items()}
+    speedup = rates["bf16_channels_last"] / rates["fp32"]
+    listed = ", ".join(f"{name} {rate:,.0f}" for name, rate in rates.items())
+    print(f"  {listed} images/s; bf16 + channels-last over float32: ×{speedup:.2f}")
+    return {"images_per_s": rates, "speedup_vs_fp32": speedup}
+
+
+def _training_steps(
+    model: torch.nn.Module,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    precision: str,
+    layout: torch.memory_format,
+) -> Callable[[], None]:
+    """SGD steps over ``inputs`` in batches of 128, on a copy of ``model`` in ``layout`` and ``precision``."""
+    model = copy.deepcopy(model).to(memory_format=layout).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    inputs = inputs.contiguous(memory_format=layout)
+
+    def steps() -> None:
+        for batch, target in zip(inputs.split(128), labels.split(128), strict=True):
+            with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss = F.cross_entropy(model(batch), target)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    return steps
 
 
 def _reference_attacks(
@@ -187,6 +252,20 @@ def benchmark_pgd(images: int, device: torch.device, repeats: int, width: float)
     for name in attacks.keys() - {"ours"}:
         record[f"speed_ratio_vs_{name}"] = record[name]["best_seconds"] / record["ours"]["best_seconds"]
         print(f"ours / {name} throughput ratio: {record[f'speed_ratio_vs_{name}']:.2f}")
+
+    def ours_in(precision: str, layout: torch.memory_format) -> Callable[[], object]:
+        variant = copy.deepcopy(model).to(memory_format=layout)
+        images = clean.contiguous(memory_format=layout)
+
+        def attack() -> torch.Tensor:
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                return pgd(lambda x: F.cross_entropy(variant(x), labels), images, settings)
+
+        return attack
+
+    record["precision"] = _fast_path(ours_in, len(data), device, repeats)
+    record["speedup_vs_fp32"] = record["precision"]["speedup_vs_fp32"]
+    record["auto_precision"] = resolve_precision("auto", device)
     return record
 
 

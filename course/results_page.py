@@ -94,6 +94,56 @@ def _with_interval(rate: float, trials: int | None) -> str:
     return f"{rate:.3f} [{low:.3f}, {high:.3f}]"
 
 
+def _percent(rate: float | None) -> str | None:
+    """A rate as a percentage with one decimal (``None`` where the run did not store it)."""
+    return None if rate is None else f"{100 * rate:.1f}"
+
+
+def _percent_interval(rate: float, interval: list[float] | None) -> str:
+    """A rate as a percentage, with its stored 95 % interval when there is one."""
+    if interval is None:
+        return f"{100 * rate:.1f}"
+    return f"{100 * rate:.1f} [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
+
+
+def _seed_and_probe_rows(run: dict[str, Any]) -> list[list[Any]]:
+    """Table 2's rows for the main codec over seeds and for the convergence probe, where the run has them."""
+    rows: list[list[Any]] = []
+    if summary := run.get("seed_psnr_db"):
+        rows.append(
+            [
+                f"RIC, {len(run['seeds'])} seeds (mean ± sd)",
+                f"{summary['mean']:.3f} ± {summary['sd']:.3f}",
+                *[None] * 6,
+            ]
+        )
+    if probe := run.get("convergence_probe"):
+        rows.append(
+            [
+                f"RIC, convergence probe ({probe['epochs']} epochs)",
+                probe["psnr_db"],
+                None,
+                _ssim(probe["ssim"]),
+                *[None] * 4,
+            ]
+        )
+    return rows
+
+
+def _convergence_note(run: dict[str, Any]) -> str:
+    """One sentence on the convergence probe against the target (identity codec + 1 dB), if the run has it."""
+    probe, target = run.get("convergence_probe"), run.get("target_psnr_db")
+    if not probe or target is None:
+        return ""
+    verdict = "reaches" if probe["reaches_target"] else "does not reach"
+    return (
+        f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict} the target of "
+        f"the identity codec + 1 dB ({target:.2f} dB); its held-out PSNR by epoch: "
+        + ", ".join(f"{value:.2f}" for value in probe["eval_psnr_db_by_epoch"])
+        + " dB."
+    )
+
+
 def _table_i(run: dict[str, Any]) -> list[str]:
     # The count the rate was measured on: recorded by the run, else the profile's limit (``None``: the whole
     # split, whose size depends on where the data came from — then no interval is printed).
@@ -151,9 +201,17 @@ def _ric(run: dict[str, Any]) -> list[str]:
     rows = []
     for name, ours in run["per_dataset"].items():
         paper = paper_numbers.RIC_TABLE_1.get(name, (None, None, None))
-        rows.append([name, 100 * ours["acc_plain"], 100 * ours["acc_encrypted"], ours["adp"], *paper])
+        intervals = ours.get("ci95", {})
+        rows.append(
+            [
+                name,
+                *(_percent_interval(ours[key], intervals.get(key)) for key in ("acc_plain", "acc_encrypted")),
+                ours["adp"],
+                *paper,
+            ]
+        )
     lines += [
-        "**Table 1** — accuracy (%)",
+        "**Table 1** — accuracy (%, with the 95 % Wilson interval where the run stored it)",
         "",
         *_table(["data set", "ACC_p", "ACC_e", "ADP", "paper ACC_p", "paper ACC_e", "paper ADP"], rows),
         "",
@@ -183,6 +241,7 @@ def _ric(run: dict[str, Any]) -> list[str]:
             None,
             "–",
         ],
+        *_seed_and_probe_rows(run),
         [
             "identity codec (baseline)",
             identity.get("psnr_db"),
@@ -216,11 +275,12 @@ def _ric(run: dict[str, Any]) -> list[str]:
     ]
     epochs_by = run.get("eval_psnr_db_by_epoch") or []
     lines += [
-        f"**Table 2** — recovery at λ = {lam}, every codec on one schedule ({run['epochs']} epochs × "
+        f"**Table 2** — recovery at λ = {lam}, every codec but the convergence probe on one schedule "
+        f"({run['epochs']} epochs × "
         f"{run['train_images']:,} images; held-out PSNR by epoch: "
         + ", ".join(f"{value:.2f}" for value in epochs_by)
         + " dB). The identity codec (u_en = x, D = eq. 9's unmix) is what the 8-bit channel gives with no "
-        f"learning. SSIM: {run['ssim_convention']}.",
+        f"learning. SSIM: {run['ssim_convention']}.{_convergence_note(run)}",
         "",
         *_table(headers, rows),
         "",
@@ -231,8 +291,9 @@ def _ric(run: dict[str, Any]) -> list[str]:
     )
     lines += [
         f"**Table 3** — train → test (paper, RIC-SVHN: {paper_rows}). Ours converts the other data set's "
-        "images to the codec's format (grey ↔ colour, resized); the release tests each data set at native "
-        "size and colour.",
+        "images to the codec's format (grey ↔ colour, resized) and encrypts them with the codec's own "
+        "classifier's NAEs; the release tests other colour 32×32 data sets at native size, each with its own "
+        "classifier, which needs a second labelled colour data set (offline, this course has MNIST only).",
         "",
         *_table(["train → test", "PSNR dB", "SSIM"], rows),
         "",
@@ -256,7 +317,7 @@ def _ric(run: dict[str, Any]) -> list[str]:
             identity.get("psnr_db"),
             _ssim(identity.get("ssim")),
             "1 (u_en = x)",
-        ]
+        ],
     )
     rows[-1] += [None, None, "–"]
     lines += [
@@ -274,6 +335,7 @@ def _ric(run: dict[str, Any]) -> list[str]:
             100 * row["acc_encrypted"],
             row["psnr_db"],
             row["identity_psnr_db"],
+            _percent(row.get("identity_label_mismatch_rate")),
             row["privacy_psnr_db"],
         ]
         for row in run["lambda_sweep"]
@@ -282,7 +344,17 @@ def _ric(run: dict[str, Any]) -> list[str]:
         "**Fig. 7** — λ study, every codec on the main schedule (the paper: accuracy stable, PSNR rising "
         "with λ)",
         "",
-        *_table(["λ", "ACC_e %", "PSNR dB", "identity codec PSNR dB", "PSNR(x, x'_q) dB"], rows),
+        *_table(
+            [
+                "λ",
+                "ACC_e %",
+                "PSNR dB",
+                "identity codec PSNR dB",
+                "identity codec label mismatch %",
+                "PSNR(x, x'_q) dB",
+            ],
+            rows,
+        ),
     ]
     return lines
 
@@ -313,9 +385,11 @@ def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
             ["G(Ê(x'_q))", cloud["psnr_db"], _ssim(cloud["ssim"])],
             ["mean public image", cloud["mean_image_psnr_db"], _ssim(cloud["mean_image_ssim"])],
         ]
+        agreement = _percent_interval(cloud["label_agreement"], cloud.get("ci95", {}).get("label_agreement"))
         lines += [
             f"**Cloud attack** — {cloud['n_train_ciphertexts']} training ciphertexts, "
-            f"η1 {cloud['eta1']}, η2 {cloud['eta2']}",
+            f"η1 {cloud['eta1']}, η2 {cloud['eta2']}; C labels x̂ as it labelled the ciphertext for "
+            f"{agreement} %",
             "",
             *_table(["reconstruction", "PSNR dB", "SSIM"], rows),
             "",
@@ -363,7 +437,13 @@ def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-PERFORMANCE_ROWS: list[tuple[str, str, Callable[[dict[str, Any]], float]]] = [
+def _fast_path_cell(fast_path: dict[str, Any]) -> str:
+    """``fp32 → bf16 + channels-last images/s (×speed-up)`` from a benchmark's side-by-side measurement."""
+    rates = fast_path["images_per_s"]
+    return f"{rates['fp32']:,.1f} → {rates['bf16_channels_last']:,.1f} (×{fast_path['speedup_vs_fp32']:.2f})"
+
+
+PERFORMANCE_ROWS: list[tuple[str, str, Callable[[dict[str, Any]], float | str]]] = [
     ("block encryption (CIFAR-10)", "encryption", lambda r: r["encrypt"]["images_per_s"]),
     ("classifier training, Plain ResNet18 ×0.25", "training_width0.25", lambda r: r["plain"]["images_per_s"]),
     (
@@ -371,7 +451,17 @@ PERFORMANCE_ROWS: list[tuple[str, str, Callable[[dict[str, Any]], float]]] = [
         "training_width0.25",
         lambda r: r["encrypted"]["images_per_s"],
     ),
+    (
+        "training steps, Plain ResNet18 ×0.25, float32 → bf16 + channels-last",
+        "training_width0.25",
+        lambda r: _fast_path_cell(r["plain"]["precision"]),
+    ),
     ("PGD-20, ResNet18 ×0.25", "pgd_width0.25", lambda r: r["ours"]["images_per_s"]),
+    (
+        "PGD-20, ResNet18 ×0.25, float32 → bf16 + channels-last",
+        "pgd_width0.25",
+        lambda r: _fast_path_cell(r["precision"]),
+    ),
     ("NAEs per image (150 steps), ResNet18 ×0.25", "nae_width0.25", lambda r: r["per_image"]["naes_per_s"]),
     ("NAEs per image (150 steps), ResNet18 ×1", "nae_width1", lambda r: r["per_image"]["naes_per_s"]),
     ("RIC encrypt, codec 16 ch. + ResNet18 ×0.32", "ric_width0.32", lambda r: r["encrypt"]["images_per_s"]),
@@ -390,7 +480,12 @@ def performance_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
                 cells.append("not measured")
                 continue
             devices.add(record["device"])
-            cells.append(f"{value(record):,.1f}")
+            try:
+                number = value(record)
+            except KeyError:  # a record from before this row's measurement existed
+                cells.append("not measured")
+                continue
+            cells.append(number if isinstance(number, str) else f"{number:,.1f}")
         rows.append([label, *cells])
     note = "Devices: " + "; ".join(sorted(devices)) + "."
     if not any(name.endswith("_cuda") for name in benchmarks):

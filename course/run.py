@@ -4,12 +4,13 @@ Usage::
 
     python -m course.run                      # every notebook, profile 'quick'
     python -m course.run --profile smoke      # what CI runs
+    python -m course.run --profile paper_dry_run  # the paper settings, every loop cut short (CI too)
     python -m course.run --only 1 3           # a selection, by number (1 or 01)
     python -m course.run --write-back         # also refresh the outputs stored in notebooks/
 
 Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``). Figures and ``results.json`` of a
-``quick`` or ``paper`` run go to ``figures/<notebook>/``; a ``smoke`` run writes them under
-``build/smoke-figures/`` instead, so it never replaces the committed results (``PPIC_FIGURES_DIR`` names
+``quick`` or ``paper`` run go to ``figures/<notebook>/``; a ``smoke`` or ``paper_dry_run`` run writes them
+under ``build/smoke-figures/`` instead, so it never replaces the committed results (``PPIC_FIGURES_DIR`` names
 another folder for any profile). Unknown notebook numbers and devices are refused before any kernel starts.
 While a notebook runs, each code cell's start is printed with its number and the elapsed time. The run stops
 at the first failing notebook, prints the failing cell and exits with status 1. After a successful run the

@@ -26,7 +26,7 @@ One module per idea; the notebooks import what they teach. Three groups:
 - :mod:`helpers.attacks`       PGD and where its gradient meets the encryption (none, autograd, BPDA, EOT)
 - :mod:`helpers.scenarios`     the five models of Table I, trained and cached in one place
 
-**RIC and its attacks** (Wang et al. 2024 — notebooks 04–08; none of them imports the group above)
+**RIC and its attacks** (Liu et al. 2024 — notebooks 04–08; none of them imports the group above)
 
 - :mod:`helpers.keys`          RIC's secret keys and their SHA-256 derivations
 - :mod:`helpers.nae`           noise-like adversarial examples grown from a key (eqs. 1–4)

@@ -27,7 +27,7 @@ from torch import nn
 from helpers.data import ImageData
 from helpers.encryption import BlockKey, gather_map
 from helpers.images import check_float_images, to_float
-from helpers.training import Adversary, KeyPolicy, model_input
+from helpers.training import Adversary, KeyPolicy, augment_batch, model_input
 from helpers.validation import check_finite_number, check_int
 
 PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
@@ -320,3 +320,55 @@ def madry_adversary(settings: PGDSettings, placement: str, seed: int = 0) -> Adv
         )
 
     return adversary
+
+
+@dataclass(frozen=True)
+class LabelLeak:
+    """How much of a model's accuracy on its own training-time adversarial examples comes from augmentation.
+
+    ``with_augmentation``: accuracy on the adversary's examples of zero-padded random crops, as training
+    makes them; ``without_augmentation``: on the adversary's examples of the images as they are.
+    """
+
+    with_augmentation: float
+    without_augmentation: float
+
+    @property
+    def gap(self) -> float:
+        """``with_augmentation − without_augmentation``: near 0 when the recipe has no label channel."""
+        return self.with_augmentation - self.without_augmentation
+
+
+def label_leak(
+    model: nn.Module,
+    data: ImageData,
+    adversary: Adversary,
+    key: BlockKey | None,
+    *,
+    padding: int = 4,
+    batch_size: int = 250,
+    seed: int = 0,
+) -> LabelLeak:
+    """Label leaking (Kurakin et al. 2017) in adversarial training, measured.
+
+    A training-time attack sees the true labels. Where training pads images with zeros before attacking
+    them, the perturbation of the black border is not masked by any image content, so the attack can write
+    the label there and the model can learn to read it: its accuracy on its training-time examples then
+    measures the leak, not learning. This runs ``adversary`` (e.g. :func:`madry_adversary`) on every image
+    of ``data`` twice — after :func:`helpers.training.augment_batch` with ``padding`` and without — and
+    returns the model's accuracy on each (the victim encrypts with ``key``).
+    """
+    check_int(padding, "padding", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    device = next(model.parameters()).device
+    generator = torch.Generator(device).manual_seed(seed)
+    correct = {"with": 0, "without": 0}
+    for images, labels in zip(data.images.split(batch_size), data.labels.split(batch_size), strict=True):
+        images, labels = images.to(device), labels.to(device)
+        for name, source in (("with", augment_batch(images, generator, padding)), ("without", images)):
+            examples = adversary(model, to_float(source), labels, key)
+            model.eval()
+            with torch.no_grad():
+                predictions = model(model_input(examples, key)).argmax(1)
+            correct[name] += int((predictions == labels).sum())
+    return LabelLeak(correct["with"] / len(data), correct["without"] / len(data))

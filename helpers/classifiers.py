@@ -1,6 +1,6 @@
 """The cloud's classifier C of RIC: plaintext-trained once per data set, frozen, cached.
 
-RIC (Wang et al.) needs a classifier trained on ordinary images; its ciphertexts are built to be classified
+RIC (Liu et al.) needs a classifier trained on ordinary images; its ciphertexts are built to be classified
 correctly *by that same frozen classifier*. Every classifier here takes **[0, 1] images** — the ones trained
 in this module carry their input normalisation inside (:class:`InputNormalization`), so no caller ever
 normalises (the released RIC code fed [0, 1] ciphertexts to an SVHN classifier trained on [−1, 1]).

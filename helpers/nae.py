@@ -1,6 +1,6 @@
 """Noise-like adversarial examples (NAE): RIC's key-seeded, targeted adversarial noise (eqs. 1–4).
 
-RIC (Wang et al.) hides an image inside noise that the cloud's frozen classifier C still labels correctly.
+RIC (Liu et al.) hides an image inside noise that the cloud's frozen classifier C still labels correctly.
 That noise is grown from the secret key:
 
 - eq. (1): the random noisy image (RNI) ``n = PRNG(k) ~ U[0, 1]^d``;

@@ -27,7 +27,7 @@ from helpers.profiles import Profile, get_profile
 from helpers.runtime import describe_device, library_versions, resolve_device, seed_everything
 from helpers.storage import atomic_write_json, atomic_write_with
 
-SMOKE_WARNING = "SMOKE PROFILE: these numbers only prove that the code runs; they are not results."
+SMOKE_WARNING = "NOT RESULTS: this profile's numbers only prove that the code runs."
 
 
 @dataclass

@@ -6,11 +6,15 @@ the notebook:
 - ``smoke`` — CI-sized: proves the code path in seconds on two CPU cores. Its numbers are **not results**.
 - ``quick`` — minutes on a laptop CPU with real data; shows the papers' qualitative findings.
 - ``paper`` — the papers' own settings (full data sets, full schedules); meant for a GPU.
+- ``paper_dry_run`` — the ``paper`` profile with every training, attack and evaluation loop cut to one
+  small batch or two (:func:`dry_run`): it proves on a CPU, in minutes, that the paper path runs (network
+  widths, batch sizes, step sizes, margins, data sets), before anyone spends GPU hours on it. Its numbers are
+  **not results**.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -18,9 +22,10 @@ class Profile:
     """Sizes of one run profile.
 
     Attributes:
-        name: ``"smoke"``, ``"quick"`` or ``"paper"``.
+        name: ``"smoke"``, ``"quick"``, ``"paper"`` or ``"paper_dry_run"``.
         purpose: one line printed at the top of every notebook.
-        shows_results: ``False`` for ``smoke``, whose numbers only prove that the code runs.
+        shows_results: ``False`` for ``smoke`` and ``paper_dry_run``, whose numbers only prove that the code
+            runs.
         train_images: images taken from a training split (``None``: the whole split).
         test_images: images taken from a test split (``None``: the whole split).
         benchmark_images: images in a throughput measurement.
@@ -52,6 +57,8 @@ class Profile:
         ric_train_images: training images of every RIC codec — the main one, its initialisation control, the
             ablation variants and the λ study share one schedule, so that they compare (``None``: all).
         ric_epochs: their epochs (the paper: 200 on SVHN).
+        ric_probe_epochs: epochs of notebook 05's convergence probe, the main codec trained on for longer
+            (``None``: no probe — the paper's schedule is already the paper's).
         ric_batch_size: RIC's batch size (the paper: 64).
         ric_learning_rate: RIC's Adam step size (the paper: 1e-4).
         ric_initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, for short runs).
@@ -100,6 +107,7 @@ class Profile:
     ric_width: int
     ric_train_images: int | None
     ric_epochs: int
+    ric_probe_epochs: int | None
     ric_batch_size: int
     ric_learning_rate: float
     ric_initialisation: str
@@ -150,6 +158,7 @@ PROFILES: dict[str, Profile] = {
         ric_width=4,
         ric_train_images=128,
         ric_epochs=1,
+        ric_probe_epochs=2,
         ric_batch_size=16,
         ric_learning_rate=5e-4,
         ric_initialisation="identity",
@@ -198,6 +207,7 @@ PROFILES: dict[str, Profile] = {
         ric_width=16,
         ric_train_images=8_000,
         ric_epochs=2,
+        ric_probe_epochs=8,
         ric_batch_size=16,
         ric_learning_rate=5e-4,
         ric_initialisation="identity",
@@ -246,6 +256,7 @@ PROFILES: dict[str, Profile] = {
         ric_width=50,
         ric_train_images=None,
         ric_epochs=200,
+        ric_probe_epochs=None,
         ric_batch_size=64,
         ric_learning_rate=1e-4,
         ric_initialisation="pytorch",
@@ -265,6 +276,84 @@ PROFILES: dict[str, Profile] = {
         leak_ciphertexts=(5, 20, 50, 100, 500),
     ),
 }
+
+# The dry run's caps: images per split or study, and steps, epochs, keys or samples per loop.
+DRY_RUN_IMAGES = 32
+DRY_RUN_STEPS = 2
+
+_IMAGE_COUNTS = (
+    "train_images",
+    "test_images",
+    "benchmark_images",
+    "key_recovery_images",
+    "classifier_train_images",
+    "secondary_train_images",
+    "attack_images",
+    "sweep_images",
+    "digit_train_images",
+    "nae_images",
+    "ric_train_images",
+    "ric_test_images",
+    "brute_force_images",
+    "cloud_attack_train",
+    "cloud_attack_test",
+    "kpa_per_image_pairs",
+)
+_LOOP_COUNTS = (
+    "epochs",
+    "secondary_epochs",
+    "adversarial_train_steps",
+    "attack_steps",
+    "eot_samples",
+    "digit_epochs",
+    "nae_steps",
+    "nae_keys",
+    "ric_epochs",
+    "ric_train_keys",
+    "brute_force_keys",
+    "tiny_keyspace_bits",
+    "cloud_attack_epochs",
+    "kpa_steps",
+)
+
+
+def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_RUN_STEPS) -> Profile:
+    """``profile`` with every loop cut short, everything else (widths, batch sizes, step sizes, ε values,
+    margins, initialisation) unchanged: at most ``images`` images per split or study, at most ``steps``
+    optimisation steps, keys or samples per loop, one epoch per training, and of the λ study (one codec per
+    λ) only its smallest and largest λ. Its numbers are not results.
+    """
+    if not isinstance(profile, Profile):
+        raise TypeError(f"profile must be a Profile, got {type(profile).__name__}")
+    for value, label in ((images, "images"), (steps, "steps")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{label} must be a positive int, got {value!r}")
+    capped: dict[str, object] = {
+        name: images if getattr(profile, name) is None else min(getattr(profile, name), images)
+        for name in _IMAGE_COUNTS
+    }
+    capped |= {
+        name: steps if getattr(profile, name) is None else min(getattr(profile, name), steps)
+        for name in _LOOP_COUNTS
+    }
+    capped |= {name: 1 for name in ("epochs", "secondary_epochs", "digit_epochs", "ric_epochs")}
+    per_class = max(2, images // 16)  # ciphertexts averaged per class in notebook 08's leak
+    capped |= {
+        "kpa_pairs": tuple(sorted({min(pairs, images) for pairs in profile.kpa_pairs})),
+        "leak_ciphertexts": tuple(sorted({min(count, per_class) for count in profile.leak_ciphertexts})),
+        # each λ trains a codec: keep the two ends of the study, which are the profile's own values
+        "ric_lambda_sweep": tuple(sorted({min(profile.ric_lambda_sweep), max(profile.ric_lambda_sweep)})),
+    }
+    return replace(
+        profile,
+        name=f"{profile.name}_dry_run",
+        purpose=f"the '{profile.name}' settings with every loop cut to one small batch or two; NOT results",
+        shows_results=False,
+        **capped,
+    )
+
+
+PROFILES["paper_dry_run"] = dry_run(PROFILES["paper"])
 
 
 def get_profile(name: str) -> Profile:

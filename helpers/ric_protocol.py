@@ -1,6 +1,6 @@
 """RIC's protocol end to end: the data provider encrypts, the cloud classifies, the authorised user decrypts.
 
-Roles (RIC, Wang et al., Fig. 2):
+Roles (RIC, Liu et al., Fig. 2):
 
 - **data provider** — has x, the frozen classifier C, F, E and the secret key k. :meth:`RicProtocol.encrypt`
   takes the NAE of (k, ŷ) and sends the 8-bit ciphertext ``x'_q``. Which label ŷ? The provider has C, so by

@@ -1,12 +1,12 @@
 """Training RIC's F, E and D against a frozen classifier (eqs. 11–13), through the checkpoint cache.
 
-One step, for a batch of plaintexts ``x`` with labels ``y`` (RIC, Wang et al.):
+One step, for a batch of plaintexts ``x`` with labels ``y`` (RIC, Liu et al.):
 
 1. take an NAE ``n_adv`` for each ``(key, y)`` from a pool of **training keys** (:class:`NaeBank`; the RNI
    ``n`` for the ``rni_srl`` ablation);
 2. ``x'_q, x̃ = codec(x, n_adv)`` — eq. (5), the noise-quantised 8-bit channel of eq. (6) and eq. (9);
-3. eq. (11) ``L_rec = MSE(x, x̃)``; eq. (12) ``L_adv = mean max(max_{i≠y} Z_i(x'_q) − Z_y(x'_q), −g2)``;
-4. eq. (13) ``L = β·L_rec + L_adv`` (β = 10, g2 = 5), one Adam step (lr 1e-4) over F, E and D only.
+3. eq. (12) ``L_rec = MSE(x, x̃)``; eq. (13) ``L_adv = mean max(max_{i≠y} Z_i(x'_q) − Z_y(x'_q), −g2)``;
+4. eq. (11) ``L = β·L_rec + L_adv`` (β = 10, g2 = 5), one Adam step (lr 1e-4) over F, E and D only.
 
 Training keys (ours). The released code draws fresh noise for every image, so the codec never depends on one
 key. Growing an NAE per training image is the most expensive part on a CPU, so here the codec trains on the
@@ -108,8 +108,8 @@ class RicTrainingConfig:
         lam: λ of eqs. (5) and (9) (the paper: 0.8).
         variant: ``nae_srl`` (RIC) or a Table 4 ablation.
         epochs, batch_size, learning_rate: Adam's schedule (the paper: 200 epochs on SVHN, 64, 1e-4).
-        beta: weight of the reconstruction loss in eq. (13) (10).
-        g2: the margin floor of eq. (12) (5).
+        beta: weight of the reconstruction loss in eq. (11) (10).
+        g2: the margin floor of eq. (13) (5).
         initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, see :class:`RicCodec`).
         seed: initialisation, key assignment and data order.
     """
@@ -193,7 +193,7 @@ def ric_loss(
     beta: float = PAPER_BETA,
     g2: float = PAPER_G2,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Eq. (13) ``β·L_rec + L_adv`` with eq. (11) ``L_rec = MSE(x, x̃)`` and eq. (12) ``L_adv`` = the mean
+    """Eq. (11) ``β·L_rec + L_adv`` with eq. (12) ``L_rec = MSE(x, x̃)`` and eq. (13) ``L_adv`` = the mean
     margin of C's logits on the ciphertext toward ``labels``, floored at ``−g2``.
 
     Returns ``(L, L_rec, L_adv)``.

@@ -47,6 +47,34 @@ def describe_device(device: torch.device) -> str:
     return f"cpu ({torch.get_num_threads()} threads, {platform.machine()})"
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+_NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 natively: a CUDA GPU that supports it, or a CPU with AVX-512 BF16
+    or AMX (read from ``/proc/cpuinfo``; ``False`` where that file does not exist). Elsewhere bf16 is
+    emulated and slower than float32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            flags = {flag for line in handle if line.startswith("flags") for flag in line.split()}
+    except OSError:
+        return False
+    return any(flag in flags for flag in _NATIVE_BF16_CPU_FLAGS)
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``"fp32"`` or ``"bf16"`` for a precision choice: ``"auto"`` picks bf16 (autocast) where the device
+    computes it natively (:func:`native_bf16`) and float32 elsewhere."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    return precision
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's legacy and torch's global generators (all devices) with ``seed``.
 

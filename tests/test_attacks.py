@@ -15,6 +15,7 @@ from helpers.attacks import (
     attacked_view,
     encrypt_float,
     expected_cross_entropy,
+    label_leak,
     madry_adversary,
     pgd,
     random_keys,
@@ -213,6 +214,41 @@ def test_madry_adversary_produces_bounded_examples(cifar_test):
     assert torch.equal(model_input(adversarial, None), adversarial)
     with pytest.raises(ValueError, match="plain images"):
         madry_adversary(PGDSettings(), "encrypted_domain")
+
+
+class FrameReader(nn.Module):
+    """Scores each class by how strongly its ±1 pattern is written into the outer 4-pixel frame."""
+
+    def __init__(self, patterns: torch.Tensor):
+        super().__init__()
+        frame = torch.ones(patterns.shape[1:], dtype=torch.bool)
+        frame[:, 4:-4, 4:-4] = False
+        self.register_buffer("patterns", patterns * frame)
+        self.scale = nn.Parameter(torch.ones(()))  # only so that the model has a device
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.scale * torch.einsum("nchw,kchw->nk", images, self.patterns)
+
+
+def test_label_leak_finds_a_label_written_into_the_black_border(cifar_test):
+    coins = torch.rand((10, 3, 32, 32), generator=torch.Generator().manual_seed(0))
+    patterns = torch.where(coins < 0.5, -1.0, 1.0)
+    model = FrameReader(patterns)
+
+    def writes_the_label_where_it_is_visible(model, images, labels, key):
+        """Like PGD on a black border: the mark shows only on pixels without image content."""
+        return torch.where(images == 0, patterns[labels].clamp(min=0), images)
+
+    def writes_one_class_everywhere(model, images, labels, key):
+        """No label channel: the same mark on every image."""
+        return (images + 0.5 * patterns[0].clamp(min=0)).clamp(0, 1)
+
+    leak = label_leak(model, cifar_test, writes_the_label_where_it_is_visible, None)
+    assert leak.with_augmentation > 0.6 and leak.without_augmentation < 0.3 and leak.gap > 0.4
+    fair = label_leak(model, cifar_test, writes_one_class_everywhere, None)
+    assert abs(fair.gap) <= 0.05
+    with pytest.raises(ValueError, match="padding"):
+        label_leak(model, cifar_test, writes_one_class_everywhere, None, padding=0)
 
 
 def test_bad_inputs():

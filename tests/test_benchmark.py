@@ -19,6 +19,16 @@ from helpers.paths import figures_dir
             {"seconds_per_10_class_batch", "per_image"},
         ),
         (["ric", "--images", "8", "--width", "0.1"], "ric_width0.1_cpu.json", {"encrypt", "decrypt"}),
+        (
+            ["training", "--images", "128", "--width", "0.125"],
+            "training_width0.125_cpu.json",
+            {"plain", "encrypted", "speedup_vs_fp32", "auto_precision"},
+        ),
+        (
+            ["pgd", "--images", "8", "--width", "0.125"],
+            "pgd_width0.125_cpu.json",
+            {"ours", "precision", "speedup_vs_fp32", "auto_precision"},
+        ),
     ],
 )
 def test_benchmark_writes_a_record(arguments, record_name, keys):
@@ -26,6 +36,13 @@ def test_benchmark_writes_a_record(arguments, record_name, keys):
     record = json.loads((figures_dir() / "benchmarks" / record_name).read_text())
     assert keys <= set(record) and record["device"].startswith("cpu")
     assert record["benchmark"] == arguments[0]
+    if "speedup_vs_fp32" in keys:  # fp32 and the fast path measured side by side, in one run
+        fast_paths = [record["precision"]] if "precision" in record else [record["plain"]["precision"]]
+        for fast_path in fast_paths:
+            rates = fast_path["images_per_s"]
+            assert set(rates) == {"fp32", "fp32_channels_last", "bf16", "bf16_channels_last"}
+            assert fast_path["speedup_vs_fp32"] == pytest.approx(rates["bf16_channels_last"] / rates["fp32"])
+        assert record["auto_precision"] in ("fp32", "bf16")
 
 
 def test_bad_sizes_are_refused():

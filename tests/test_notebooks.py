@@ -1,9 +1,11 @@
-"""Every numbered notebook runs end to end in the smoke profile (papermill) and re-validates (nbval).
+"""Every numbered notebook runs end to end in the smoke profile (papermill) and re-validates (nbval), and runs
+once more in the paper dry run.
 
 This is the course's integration test: the notebooks are the product. Each notebook is executed with
 papermill into a temporary build folder, its ``results.json`` is checked by the checks declared for that
 notebook (``NOTEBOOK_CHECKS``), then nbval (``--nbval-lax``) re-executes the executed copy and compares the
-cells marked ``# NBVAL_CHECK_OUTPUT``.
+cells marked ``# NBVAL_CHECK_OUTPUT``. The ``paper_dry_run`` profile (the paper's settings, every loop cut to
+a small batch or two) is executed once, with the same checks.
 """
 
 import json
@@ -99,7 +101,14 @@ def _check_05(results: dict) -> None:
         "encoder_correlation",
     } <= set(results)
     assert set(results["identity_baseline"]) == {str(row["lambda"]) for row in results["lambda_sweep"]}
-    assert {"identity_psnr_db", "encoder_correlation"} <= set(results["lambda_sweep"][0])
+    assert {"identity_psnr_db", "encoder_correlation", "identity_label_mismatch_rate"} <= set(
+        results["lambda_sweep"][0]
+    )
+    assert {"seeds", "seed_psnr_db", "target_psnr_db", "convergence_probe", "ci95"} <= set(results)
+    seeds = [row["seed"] for row in results["seeds"]]
+    assert len(seeds) >= 3 and len(set(seeds)) == len(seeds)
+    low, high = results["ci95"]["acc_encrypted"]
+    assert 0 <= low <= results["acc_encrypted"] <= high <= 1
 
 
 def _check_06(results: dict) -> None:
@@ -117,7 +126,11 @@ def _check_06(results: dict) -> None:
 
 
 def _check_07(results: dict) -> None:
-    assert {"psnr_db", "ssim", "n_train_ciphertexts", "eta1", "eta2"} <= set(results)
+    assert {"psnr_db", "ssim", "n_train_ciphertexts", "eta1", "eta2", "label_agreement", "ci95"} <= set(
+        results
+    )
+    low, high = results["ci95"]["label_agreement"]
+    assert 0 <= low <= results["label_agreement"] <= high <= 1
 
 
 def _check_08(results: dict) -> None:
@@ -159,26 +172,39 @@ def test_every_notebook_has_declared_checks():
     assert {path.stem for path in NOTEBOOKS} == set(NOTEBOOK_CHECKS)
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
+def _execute(notebook, tmp_path, profile: str) -> dict:
+    """Execute ``notebook`` with papermill in ``profile``; check its results.json; return the results."""
     executed = tmp_path / notebook.name
     papermill.execute_notebook(
         str(notebook),
         str(executed),
-        parameters={"PROFILE": "smoke", "DEVICE": "cpu", "INTERACTIVE": False},
+        parameters={"PROFILE": profile, "DEVICE": "cpu", "INTERACTIVE": False},
         kernel_name="python3",
         cwd=str(notebook.parent),
         progress_bar=False,
     )
-
     results = json.loads((figures_dir() / notebook.stem / "results.json").read_text())
-    assert results["profile"] == "smoke" and results["shows_results"] is False
+    assert results["profile"] == profile and results["shows_results"] is False
     assert set(results) >= CONTEXT_KEYS
     NOTEBOOK_CHECKS[notebook.stem](results)
     for figure in results["figures"]:
         assert (figures_dir() / notebook.stem / figure).stat().st_size > 1000
+    return results
 
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_in_the_paper_dry_run(notebook, tmp_path):
+    """The paper profile's settings (widths, batch sizes, margins, data sets) with every loop cut to a small
+    batch or two: a crash, shape error or missing file on the paper path shows up here, on a CPU."""
+    _execute(notebook, tmp_path, "paper_dry_run")
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
+    executed = tmp_path / notebook.name
+    _execute(notebook, tmp_path, "smoke")
     nbval = subprocess.run(
         [
             sys.executable,

@@ -60,6 +60,9 @@ def test_every_committed_ric_number_appears_on_the_page():
     page = (FIGURES / "README.md").read_text()
     ric = json.loads((FIGURES / "05_ric_training" / "results.json").read_text())
     assert f"{ric['psnr_db']:.3f}" in page and f"{ric['ssim']:.4f}" in page
+    assert f"{ric['seed_psnr_db']['mean']:.3f} ± {ric['seed_psnr_db']['sd']:.3f}" in page
+    assert f"{ric['convergence_probe']['psnr_db']:.3f}" in page
+    assert f"({ric['target_psnr_db']:.2f} dB)" in page
     for variant, values in ric["ablation"].items():
         assert f"| {variant} | {values['adp']:.3f} | {values['psnr_db']:.3f} | {values['ssim']:.4f} |" in page
 

@@ -4,7 +4,9 @@ import torch
 from helpers.runtime import (
     describe_device,
     library_versions,
+    native_bf16,
     resolve_device,
+    resolve_precision,
     seed_everything,
     timed,
     torch_threads,
@@ -61,3 +63,30 @@ def test_torch_threads_sets_and_restores_the_thread_count():
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="count"), torch_threads(0):
         pass
+
+
+def test_precision_auto_follows_native_bf16_and_bad_choices_are_refused(monkeypatch):
+    cpu = torch.device("cpu")
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    monkeypatch.setattr("helpers.runtime.native_bf16", lambda device: True)
+    assert resolve_precision("auto", cpu) == "bf16"
+    monkeypatch.setattr("helpers.runtime.native_bf16", lambda device: False)
+    assert resolve_precision("auto", cpu) == "fp32"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        resolve_precision("fp16", cpu)
+
+
+def test_native_bf16_reads_the_cpu_flags(monkeypatch, tmp_path):
+    flags = tmp_path / "cpuinfo"
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        return real_open(flags if path == "/proc/cpuinfo" else path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    flags.write_text("processor : 0\nflags : fpu sse avx512f avx512_bf16 amx_tile\n")
+    assert native_bf16(torch.device("cpu"))
+    flags.write_text("processor : 0\nflags : fpu sse avx512f\n")
+    assert not native_bf16(torch.device("cpu"))
+    flags.unlink()
+    assert not native_bf16(torch.device("cpu"))
