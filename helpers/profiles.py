@@ -318,10 +318,10 @@ _LOOP_COUNTS = (
 
 
 def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_RUN_STEPS) -> Profile:
-    """``profile`` with every loop cut short, everything else (widths, batch sizes, step sizes, ε values,
-    margins, initialisation) unchanged: at most ``images`` images per split or study, at most ``steps``
-    optimisation steps, keys or samples per loop, one epoch per training, and of the λ study (one codec per
-    λ) only its smallest and largest λ. Its numbers are not results.
+    """``profile`` with every loop cut short, everything else (widths, batch sizes, step sizes, margins,
+    initialisation) unchanged: at most ``images`` images per split or study, at most ``steps`` optimisation
+    steps, keys or samples per loop, one epoch per training, and of the λ and ε studies only their smallest
+    and largest values. Its numbers are not results.
     """
     if not isinstance(profile, Profile):
         raise TypeError(f"profile must be a Profile, got {type(profile).__name__}")
@@ -341,8 +341,9 @@ def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_
     capped |= {
         "kpa_pairs": tuple(sorted({min(pairs, images) for pairs in profile.kpa_pairs})),
         "leak_ciphertexts": tuple(sorted({min(count, per_class) for count in profile.leak_ciphertexts})),
-        # each λ trains a codec: keep the two ends of the study, which are the profile's own values
+        # each λ trains a codec and each ε attacks every model: keep the two ends of each study
         "ric_lambda_sweep": tuple(sorted({min(profile.ric_lambda_sweep), max(profile.ric_lambda_sweep)})),
+        "epsilon_sweep": tuple(sorted({min(profile.epsilon_sweep), max(profile.epsilon_sweep)})),
     }
     return replace(
         profile,
