@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from helpers.validation import check_int
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -299,16 +301,13 @@ _IMAGE_COUNTS = (
     "cloud_attack_test",
     "kpa_per_image_pairs",
 )
+_EPOCHS = ("epochs", "secondary_epochs", "digit_epochs", "ric_epochs")  # one epoch each
 _LOOP_COUNTS = (
-    "epochs",
-    "secondary_epochs",
     "adversarial_train_steps",
     "attack_steps",
     "eot_samples",
-    "digit_epochs",
     "nae_steps",
     "nae_keys",
-    "ric_epochs",
     "ric_train_keys",
     "brute_force_keys",
     "tiny_keyspace_bits",
@@ -325,9 +324,8 @@ def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_
     """
     if not isinstance(profile, Profile):
         raise TypeError(f"profile must be a Profile, got {type(profile).__name__}")
-    for value, label in ((images, "images"), (steps, "steps")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a positive int, got {value!r}")
+    check_int(images, "images", minimum=1)
+    check_int(steps, "steps", minimum=1)
     capped: dict[str, object] = {
         name: images if getattr(profile, name) is None else min(getattr(profile, name), images)
         for name in _IMAGE_COUNTS
@@ -336,7 +334,7 @@ def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_
         name: steps if getattr(profile, name) is None else min(getattr(profile, name), steps)
         for name in _LOOP_COUNTS
     }
-    capped |= {name: 1 for name in ("epochs", "secondary_epochs", "digit_epochs", "ric_epochs")}
+    capped |= dict.fromkeys(_EPOCHS, 1)
     per_class = max(2, images // 16)  # ciphertexts averaged per class in notebook 08's leak
     capped |= {
         "kpa_pairs": tuple(sorted({min(pairs, images) for pairs in profile.kpa_pairs})),

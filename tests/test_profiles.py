@@ -40,7 +40,7 @@ def test_a_dry_run_of_bad_input_is_a_clear_error():
         dry_run("paper")
     with pytest.raises(ValueError, match="images must be a positive int"):
         dry_run(get_profile("paper"), images=0)
-    with pytest.raises(ValueError, match="steps must be a positive int"):
+    with pytest.raises(TypeError, match="steps must be a positive int"):
         dry_run(get_profile("paper"), steps=True)
 
 
