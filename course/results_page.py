@@ -19,10 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from helpers import paper_numbers, paths
-from helpers.profiles import get_profile
+from helpers import paper_numbers, paper_tables, paths
 from helpers.ric import PAPER_LAMBDA
-from helpers.statistics import rate_interval
 from helpers.storage import atomic_write_text
 
 PERFORMANCE_MARKERS = ("<!-- performance -->", "<!-- /performance -->")
@@ -80,20 +78,6 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
     return ["## Runs", "", *_table(["notebook", "profile", "device", "date", "wall time", "data set"], rows)]
 
 
-# Attacks valid in Table I's threat model: the attacker perturbs the plain image within ε and does not know
-# a DK model's per-batch keys. Perturbing ciphertext bytes (``encrypted_domain``) and knowing the DK keys
-# (``bpda_known_key``) are other threat models, reported apart, never as evidence about the row.
-TABLE_I_VALID_ATTACKS = ("none", "autograd", "bpda", "transfer", "eot")
-
-
-def _with_interval(rate: float, trials: int | None) -> str:
-    """``rate [low, high]`` (Wilson 95 %), or the rate alone when the number of trials is not known."""
-    if trials is None:
-        return f"{rate:.3f}"
-    low, high = rate_interval(rate, trials)
-    return f"{rate:.3f} [{low:.3f}, {high:.3f}]"
-
-
 def _percent(rate: float | None) -> str | None:
     """A rate as a percentage with one decimal (``None`` where the run did not store it)."""
     return None if rate is None else f"{100 * rate:.1f}"
@@ -145,54 +129,37 @@ def _convergence_note(run: dict[str, Any]) -> str:
 
 
 def _table_i(run: dict[str, Any]) -> list[str]:
-    # The count the rate was measured on: recorded by the run, else the profile's limit (``None``: the whole
-    # split, whose size depends on where the data came from — then no interval is printed).
-    test_images = run.get("test_images", get_profile(run["profile"]).test_images)
-    attacked = run["attack_images"]
-    rows = []
-    for scenario, paper in paper_numbers.TABLE_I.items():
-        ours = run["scenarios"][scenario]
-        attacks = ours["adversarial_error"]
-        valid = {name: value for name, value in attacks.items() if name in TABLE_I_VALID_ATTACKS}
-        worst = max(valid, key=valid.get)
-        rows.append(
-            [
-                scenario,
-                ours["train_error"],
-                paper["train_error"],
-                _with_interval(ours["test_error"], test_images),
-                paper["test_error"],
-                f"{_with_interval(valid[worst], attacked)} ({worst})",
-                " / ".join(_number(valid.get(name)) for name in TABLE_I_VALID_ATTACKS[:4]),
-                paper["adversarial_error"],
-                _number(attacks.get("encrypted_domain")),
-            ]
-        )
-    headers = [
-        "scenario",
-        "train err",
-        "paper",
-        "test err [95 % CI]",
-        "paper",
-        "worst adv. err [95 % CI] (attack)",
-        "none / autograd / BPDA / transfer",
-        "paper adv. err",
-        "ciphertext-domain (other threat model)",
-    ]
+    headers, rows = paper_tables.table_i(run["scenarios"])
+    training = run["adversarial_training"]
+    change = run["encrypted_domain_plaintext_change"]
     return [
         "## Table I — PGD in five scenarios (notebook 03)",
         "",
-        f"PGD ε {run['epsilon']}, α {run['alpha']}, {run['steps']} steps, "
-        f"{attacked} attacked images; test error on "
-        + (f"{test_images:,} images" if test_images else "the whole test split")
-        + ". The worst case is the maximum "
-        "over the attacks valid in the paper's threat model (none, autograd, BPDA, transfer, EOT where run); "
-        "the paper does not say where its gradient met the encryption. Ciphertext-domain PGD perturbs the "
-        "ciphertext's bytes by ε — a plaintext change of up to 1.0 — so it is another threat model. "
-        "Intervals: Wilson 95 %.",
+        f"PGD ε {run['epsilon']}, α {run['alpha']}, {run['steps']} steps, {run['attack_images']} attacked "
+        "images. The worst case counts an image as broken when any attack valid in the paper's threat model "
+        f"({', '.join(run['valid_attacks'])}; EOT over fresh keys for the DK models) breaks it; the paper "
+        "does not say where its gradient met the encryption. Ciphertext-domain PGD perturbs the ciphertext's "
+        f"bytes by ε, which changed the decrypted plain image by up to {change['linf']:.3f} here, so it is "
+        f"another threat model. Adversarial training: {training['steps']}-step PGD, α {training['alpha']}, "
+        f"order `{training['order']}`; label-leak gap of Encrypted-Adv {training['label_leak_gap']:+.3f} "
+        "(accuracy on its training-time examples with the padded border minus without). "
+        "Intervals: Wilson 95 %, as notebook 03 stored them.",
         "",
         *_table(headers, rows),
     ]
+
+
+def _jpeg_study(study: dict[str, Any]) -> str:
+    """One paragraph: which pixels train the Table I models, and what a JPEG copy costs (notebook 02)."""
+    means = {name: sum(errors) / len(errors) for name, errors in study["test_error"].items()}
+    return (
+        f"**Training pixels** (notebook 02): the Table I models train on {study['training_source']}. "
+        f"The Plain ResNet18 trained on {study['train_images']:,} exact training images and on their JPEG "
+        f"round trip ({study['round_trip_psnr_db']:.1f} dB), seeds {', '.join(map(str, study['seeds']))}: "
+        "mean test error "
+        + " vs ".join(f"{value:.3f} ({name})" for name, value in means.items())
+        + f", a difference of {study['mean_difference_jpeg_minus_exact']:+.3f}."
+    )
 
 
 def _ric(run: dict[str, Any]) -> list[str]:
@@ -507,6 +474,8 @@ def render(results: dict[str, dict[str, Any]], benchmarks: dict[str, dict[str, A
     ]
     if "03_pgd_robustness_scenarios" in results:
         lines += [*_table_i(results["03_pgd_robustness_scenarios"]), ""]
+    if "jpeg_study" in results.get("02_adaptation_network", {}):
+        lines += [_jpeg_study(results["02_adaptation_network"]["jpeg_study"]), ""]
     if "05_ric_training" in results:
         lines += [*_ric(results["05_ric_training"]), ""]
     lines += [*_attacks(results), "", "## Throughput", "", *performance_table(benchmarks), ""]

@@ -25,6 +25,7 @@ One module per idea; the notebooks import what they teach. Three groups:
 - :mod:`helpers.cryptanalysis` known-plaintext key recovery for the block-wise scheme
 - :mod:`helpers.attacks`       PGD and where its gradient meets the encryption (none, autograd, BPDA, EOT)
 - :mod:`helpers.scenarios`     the five models of Table I, trained and cached in one place
+- :mod:`helpers.paper_tables`  Table I built once from a run's stored results, for notebook and results page
 
 **RIC and its attacks** (Liu et al. 2024 — notebooks 04–08; none of them imports the group above)
 

@@ -115,6 +115,28 @@ class _DropAnnotations(ast.NodeTransformer):
         return node
 
 
+def _check_defines(source: str, item: object, name: str) -> None:
+    """Raise unless ``source`` (the source read for ``item``) defines ``item`` itself.
+
+    ``inspect`` reads a function's source from the file *as it is now* at the line where the function was
+    when it was imported; a process that outlives an edit of its module (an open notebook kernel) would
+    otherwise hash whatever now sits at that line, and store or look up results under a wrong name.
+    """
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        body = []
+    first = body[0] if body else None
+    if not (
+        isinstance(first, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and first.name == item.__name__
+    ):
+        raise RuntimeError(
+            f"the source file of {name} has changed since this process imported it; restart the kernel "
+            "(or the process) so that the code that runs is the code that names its results"
+        )
+
+
 def code_fingerprint(*objects: object) -> str:
     """A hash of the code of ``objects`` (functions, classes or modules of this package) and of every function
     and class of the package that they use, directly or through others — each as :func:`normalised_code`.
@@ -135,7 +157,10 @@ def code_fingerprint(*objects: object) -> str:
         name = item.__name__ if isinstance(item, ModuleType) else f"{item.__module__}.{item.__qualname__}"
         if name in seen:
             continue
-        tree = _DropAnnotations().visit(ast.parse(textwrap.dedent(inspect.getsource(item))))
+        source = textwrap.dedent(inspect.getsource(item))
+        if not isinstance(item, ModuleType):
+            _check_defines(source, item, name)
+        tree = _DropAnnotations().visit(ast.parse(source))
         seen[name] = normalised_code(ast.unparse(tree))
         module = item if isinstance(item, ModuleType) else inspect.getmodule(item)
         pending.extend(_used_names(tree, module))

@@ -140,6 +140,26 @@ class ImageData:
         )
 
 
+def jpeg_round_trip(data: ImageData, quality: int = 75) -> ImageData:
+    """``data`` with every image encoded as a JPEG file of ``quality`` (Pillow, 4:2:0 chroma subsampling, as
+    Pillow's default) and decoded again: the same images with JPEG's losses, for measuring what training on
+    a lossy copy (such as the offline ``<name>_jpeg.npz``, quality about 75) costs. Colour images only."""
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
+    check_int(quality, "quality", minimum=1, maximum=95)
+    if data.images.shape[1] != 3:
+        raise ValueError(f"jpeg_round_trip takes colour images, got {data.images.shape[1]} channel(s)")
+
+    def round_trip(image: np.ndarray) -> np.ndarray:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+        return np.asarray(Image.open(buffer).convert("RGB"))
+
+    pixels = data.images.permute(0, 2, 3, 1).cpu().numpy()
+    decoded = _as_nchw(np.stack([round_trip(image) for image in pixels])).to(data.images.device)
+    return replace(data, images=decoded, source=f"{data.source}, JPEG round trip at quality {quality}")
+
+
 def _as_nchw(images: np.ndarray) -> torch.Tensor:
     if images.ndim == 3:  # grey (N, H, W)
         images = images[:, None, :, :]

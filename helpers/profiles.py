@@ -42,6 +42,11 @@ class Profile:
         secondary_epochs: their epochs.
         adversarial_train_steps: PGD steps per batch in adversarial training (the paper: 20).
         adversarial_train_alpha: PGD step size in adversarial training (the paper: 0.01).
+        leak_control_images: training images of notebook 03's label-leak control — two small Encrypted-Adv
+            models that differ only in the order of augmentation and attack.
+        leak_control_epochs: their epochs.
+        jpeg_study_images: exact-pixel training images of notebook 02's JPEG-versus-exact study (``None``: all
+            that the exact source holds).
         attack_images: test images attacked per scenario and attack (``None``: the whole test split).
         attack_steps: PGD steps of the test-time attacks (the paper: 20).
         attack_alpha: PGD step size of the test-time attacks (the paper: 0.01).
@@ -94,6 +99,9 @@ class Profile:
     secondary_epochs: int
     adversarial_train_steps: int
     adversarial_train_alpha: float
+    leak_control_images: int
+    leak_control_epochs: int
+    jpeg_study_images: int | None
     attack_images: int | None
     attack_steps: int
     attack_alpha: float
@@ -145,6 +153,9 @@ PROFILES: dict[str, Profile] = {
         secondary_epochs=1,
         adversarial_train_steps=2,
         adversarial_train_alpha=0.05,
+        leak_control_images=128,
+        leak_control_epochs=1,
+        jpeg_study_images=128,
         attack_images=32,
         attack_steps=5,
         attack_alpha=0.02,
@@ -194,6 +205,9 @@ PROFILES: dict[str, Profile] = {
         secondary_epochs=4,
         adversarial_train_steps=3,
         adversarial_train_alpha=0.04,
+        leak_control_images=4_000,
+        leak_control_epochs=3,
+        jpeg_study_images=4_000,
         attack_images=500,
         attack_steps=20,
         attack_alpha=0.01,
@@ -243,6 +257,9 @@ PROFILES: dict[str, Profile] = {
         secondary_epochs=100,
         adversarial_train_steps=20,
         adversarial_train_alpha=0.01,
+        leak_control_images=10_000,
+        leak_control_epochs=10,
+        jpeg_study_images=None,
         attack_images=None,
         attack_steps=20,
         attack_alpha=0.01,
@@ -300,8 +317,16 @@ _IMAGE_COUNTS = (
     "cloud_attack_train",
     "cloud_attack_test",
     "kpa_per_image_pairs",
+    "leak_control_images",
+    "jpeg_study_images",
 )
-_EPOCHS = ("epochs", "secondary_epochs", "digit_epochs", "ric_epochs")  # one epoch each
+_EPOCHS = (
+    "epochs",
+    "secondary_epochs",
+    "leak_control_epochs",
+    "digit_epochs",
+    "ric_epochs",
+)  # one epoch each
 _LOOP_COUNTS = (
     "adversarial_train_steps",
     "attack_steps",

@@ -125,6 +125,7 @@ def train_scenario(
     block_size: int = 4,
     three_channel: bool = False,
     adversarial_placement: str = "bpda",
+    adversarial_order: str = "attack_then_augment",
     train_images: int | None = None,
     epochs: int | None = None,
     progress: bool = True,
@@ -142,6 +143,10 @@ def train_scenario(
         adversarial_placement: how adversarial training differentiates through the encryption (see
             :data:`helpers.attacks.PLACEMENTS`); ``"bpda"`` trains on real PGD examples, ``"none"`` on
             masked-gradient ones. Ignored by scenarios without adversarial training.
+        adversarial_order: whether adversarial training attacks before or after augmenting (see
+            :data:`helpers.attacks.ADVERSARIAL_ORDERS`: the default leaves no label channel in the padded
+            border, but its crops move the perturbation off the encryption's block grid, which blunts it).
+            Ignored by scenarios without adversarial training.
         train_images, epochs: override the scenario's budget (e.g. for an attacker's surrogate model).
         progress: show a progress bar (else print a line every few epochs).
 
@@ -167,17 +172,23 @@ def train_scenario(
             progress=progress,
         )
         return TrainedScenario(scenario, trained.model, trained.history, train_keys, test_keys, trained.cache)
-    config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed)
     settings: dict[str, object] = {
         "scenario": name,
         "model": {"width": profile.model_width, "block_size": block_size, "three_channel": three_channel},
         "adversary": None,
     }
     adversary = None
+    engine_augments = True
     if scenario.adversarial:
         attack = training_attack(profile)
-        adversary = madry_adversary(attack, adversarial_placement, seed=seed)
-        settings["adversary"] = {"pgd": attack.to_dict(), "placement": adversarial_placement}
+        adversary = madry_adversary(attack, adversarial_placement, seed=seed, order=adversarial_order)
+        settings["adversary"] = {
+            "pgd": attack.to_dict(),
+            "placement": adversarial_placement,
+            "order": adversarial_order,
+        }
+        engine_augments = adversarial_order == "augment_then_attack"  # else the adversary augments
+    config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed, augment=engine_augments)
     trained = train_or_load_classifier(
         name,
         lambda: build_model(scenario, profile.model_width, block_size, three_channel),

@@ -4,7 +4,9 @@ One step of training, on tensors that never leave the device:
 
 1. take a mini-batch of **plain** uint8 images (the whole training split is resident on the device);
 2. augment it — random crop with 4-pixel zero padding and horizontal flip (:func:`augment_batch`);
-3. optionally let an adversary perturb it (adversarial training plugs in here, see :data:`Adversary`);
+3. optionally let an adversary perturb it (adversarial training plugs in here, see :data:`Adversary`; the
+   adversary may instead attack the un-augmented image and augment its result itself, with step 2 switched
+   off — see :data:`helpers.attacks.ADVERSARIAL_ORDERS` for what each order costs);
 4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch (:class:`KeyPolicy`);
 5. forward, cross-entropy, backward, step (SGD with the paper's step schedule, or Adam).
 

@@ -239,3 +239,17 @@ def test_prose_edits_leave_every_cache_key_unchanged_and_code_edits_change_only_
     assert {name for name in original if edited[name] != original[name]} == {"adversarial scenarios"}
     # layout is not code
     assert with_code_edit(attacks.madry_adversary, "model.eval()", "model.eval( )") == original
+
+
+def test_a_module_edited_under_a_running_process_is_refused_not_hashed(monkeypatch):
+    """A kernel that outlives an edit of helpers reads the new file at the old line numbers: the text found
+    there is not the function it runs, and must never name a result."""
+    real_getsource = inspect.getsource
+
+    def shifted(item: object) -> str:  # what inspect returns after lines were inserted above the function
+        source = real_getsource(item)
+        return source.split("\n", 2)[2] if item is training.plain_resnet18 else source
+
+    monkeypatch.setattr(checkpoints.inspect, "getsource", shifted)
+    with pytest.raises(RuntimeError, match="restart the kernel"):
+        code_fingerprint(training.plain_resnet18)

@@ -246,3 +246,30 @@ def test_a_damaged_label_array_is_named_when_choosing_between_copies(offline_fol
     with pytest.raises(ValueError, match="one-dimensional") as error:
         load_dataset("cifar10", "test", limit=2)
     assert str(path) in str(error.value)
+
+
+def test_jpeg_round_trip_loses_what_a_quality_75_jpeg_loses(cifar_test):
+    from helpers.data import jpeg_round_trip
+
+    exact = cifar_test.head(64)
+    lossy = jpeg_round_trip(exact)
+    assert lossy.images.shape == exact.images.shape and torch.equal(lossy.labels, exact.labels)
+    assert "JPEG round trip at quality 75" in lossy.source
+    error = (lossy.images.float() - exact.images.float()) / 255
+    psnr = -10 * torch.log10(error.pow(2).mean()).item()
+    # the offline JPEG copy (quality about 75) is 30.5 dB from the exact pixels on average
+    assert 27 < psnr < 36, psnr
+    assert (
+        -10
+        * torch.log10(
+            ((jpeg_round_trip(exact, 95).images.float() - exact.images.float()) / 255).pow(2).mean()
+        )
+        > psnr + 3
+    )  # a higher quality loses less
+    with pytest.raises(TypeError, match="ImageData"):
+        jpeg_round_trip(exact.images)
+    with pytest.raises(ValueError, match="quality"):
+        jpeg_round_trip(exact, 0)
+    grey = load_dataset("mnist", "test", limit=4)
+    with pytest.raises(ValueError, match="colour"):
+        jpeg_round_trip(grey)

@@ -1,28 +1,28 @@
-"""Every numbered notebook runs end to end in the smoke profile (papermill) and re-validates (nbval), and runs
-once more in the paper dry run.
+"""Every numbered notebook runs end to end once in the smoke profile (nbval) and once in the paper dry run
+(papermill).
 
-This is the course's integration test: the notebooks are the product. Each notebook is executed with
-papermill into a temporary build folder, its ``results.json`` is checked by the checks declared for that
-notebook (``NOTEBOOK_CHECKS``), then nbval (``--nbval-lax``) re-executes the executed copy and compares the
-cells marked ``# NBVAL_CHECK_OUTPUT`` (a notebook without such cells is not executed a second time). The
-``paper_dry_run`` profile (the paper's settings, every loop cut to
-a small batch or two) is executed once, with the same checks.
+This is the course's integration test: the notebooks are the product. nbval (``--nbval-lax``) executes each
+committed notebook with the smoke parameters injected and compares the cells marked ``# NBVAL_CHECK_OUTPUT``
+with the outputs stored in the repository; the ``paper_dry_run`` profile (the paper's settings, every loop
+cut to a small batch or two) is executed with papermill. After each run, the ``results.json`` it wrote is
+checked by the checks declared for that notebook (``NOTEBOOK_CHECKS``).
 """
 
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+from papermill.parameterize import parameterize_notebook
 
 from helpers.paths import figures_dir, repository_root
 
 NOTEBOOKS = sorted((repository_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 CONTEXT_KEYS = {"notebook", "profile", "device", "dataset", "wall_seconds", "versions", "figures"}
 
 
@@ -41,6 +41,10 @@ def _check_02(results: dict) -> None:
         results
     )
     _check_error_rates(results["models"])
+    study = results["jpeg_study"]
+    assert set(study["test_error"]) == {"exact pixels", "JPEG round trip (quality 75)"}
+    assert all(len(errors) == len(study["seeds"]) >= 3 for errors in study["test_error"].values())
+    assert 20 < study["round_trip_psnr_db"] < 45  # lossy, but the same images
 
 
 def _check_03(results: dict) -> None:
@@ -52,8 +56,30 @@ def _check_03(results: dict) -> None:
         "encrypted_dk",
         "encrypted_adv_dk",
     }
-    for row in results["scenarios"].values():
-        assert {"none", "autograd", "bpda", "encrypted_domain"} <= set(row["adversarial_error"])
+    valid, other = set(results["valid_attacks"]), set(results["other_threat_models"])
+    assert "encrypted_domain" in other and not valid & other
+    for name, row in results["scenarios"].items():
+        attacks = row["adversarial_error"]
+        assert {"none", "none_no_random_start", "autograd", "bpda", "encrypted_domain", "worst"} <= set(
+            attacks
+        )
+        assert set(row["worst_over"]) <= valid
+        # the worst case is per image over the valid attacks: never below any of them, never above their sum
+        singles = [attacks[attack] for attack in row["worst_over"]]
+        assert max(singles) - 1e-9 <= attacks["worst"] <= min(1.0, sum(singles)) + 1e-9
+        for rate, (low, high) in [
+            (row["test_error"], row["ci95"]["test_error"]),
+            (attacks["worst"], row["ci95"]["adversarial_error"]["worst"]),
+        ]:
+            assert 0 <= low <= rate <= high <= 1
+        if name.startswith("encrypted_adv"):
+            assert {"train_error_clean", "train_error_adversarial"} <= set(row)
+    training = results["adversarial_training"]
+    assert training["order"] == "attack_then_augment"
+    assert -1 <= training["label_leak_gap"] <= 1
+    assert set(training["label_leak"]) >= {"control, augment_then_attack", "control, attack_then_augment"}
+    change = results["encrypted_domain_plaintext_change"]
+    assert 0 <= change["mean_abs"] <= change["linf"] <= 1
     assert all(0 <= error <= 1 for points in results["epsilon_sweep"].values() for _, error in points)
 
 
@@ -175,17 +201,12 @@ def test_every_notebook_has_declared_checks():
     assert {path.stem for path in NOTEBOOKS} == set(NOTEBOOK_CHECKS)
 
 
-def _execute(notebook, tmp_path, profile: str) -> dict:
-    """Execute ``notebook`` with papermill in ``profile``; check its results.json; return the results."""
-    executed = tmp_path / notebook.name
-    papermill.execute_notebook(
-        str(notebook),
-        str(executed),
-        parameters={"PROFILE": profile, "DEVICE": "cpu", "INTERACTIVE": False},
-        kernel_name="python3",
-        cwd=str(notebook.parent),
-        progress_bar=False,
-    )
+SANITIZERS = Path(__file__).with_name("nbval_sanitize.cfg")  # table captions name the profile and machine
+SMOKE_PARAMETERS = {"PROFILE": "smoke", "DEVICE": "cpu", "INTERACTIVE": False}
+
+
+def _check_results(notebook, profile: str) -> dict:
+    """The results.json the notebook just wrote, checked by the checks declared for it."""
     results = json.loads((figures_dir() / notebook.stem / "results.json").read_text())
     assert results["profile"] == profile and results["shows_results"] is False
     assert set(results) >= CONTEXT_KEYS
@@ -200,17 +221,31 @@ def _execute(notebook, tmp_path, profile: str) -> dict:
 def test_notebook_runs_in_the_paper_dry_run(notebook, tmp_path):
     """The paper profile's settings (widths, batch sizes, margins, data sets) with every loop cut to a small
     batch or two: a crash, shape error or missing file on the paper path shows up here, on a CPU."""
-    _execute(notebook, tmp_path, "paper_dry_run")
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / notebook.name),
+        parameters={**SMOKE_PARAMETERS, "PROFILE": "paper_dry_run"},
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=False,
+    )
+    _check_results(notebook, "paper_dry_run")
 
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
-    executed = tmp_path / notebook.name
-    _execute(notebook, tmp_path, "smoke")
-    checked = [cell for cell in nbformat.read(executed, as_version=4).cells if CHECK_MARK in cell.source]
-    if not checked:  # nbval would only execute the notebook again, with nothing to compare
-        return
+def test_notebook_runs_in_smoke_profile_and_reproduces_its_checked_outputs(notebook, tmp_path):
+    """One execution per notebook: nbval runs the committed notebook — stored outputs and all — with the
+    smoke parameters injected after its ``parameters`` cell (as papermill injects them), fails on any error,
+    and compares every cell marked ``# NBVAL_CHECK_OUTPUT`` with the output stored in the repository. So a
+    marked cell must print the same in every profile, and a committed output that the code no longer
+    produces is caught."""
+    committed = nbformat.read(notebook, as_version=4)
+    for cell in committed.cells:  # papermill's lookup of the parameters cell expects every cell to have tags
+        cell.metadata.setdefault("tags", [])
+    parameterised = parameterize_notebook(committed, SMOKE_PARAMETERS)
+    copy = tmp_path / notebook.name
+    nbformat.write(parameterised, copy)
     nbval = subprocess.run(
         [
             sys.executable,
@@ -218,12 +253,14 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
             "pytest",
             "--nbval-lax",
             "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(SANITIZERS),
             "-p",
             "no:cacheprovider",
             "-q",
             "-o",
             "addopts=",
-            str(executed),
+            str(copy),
         ],
         cwd=tmp_path,
         env=os.environ.copy(),
@@ -232,3 +269,4 @@ def test_notebook_runs_in_smoke_profile_and_passes_nbval(notebook, tmp_path):
         timeout=900,
     )
     assert nbval.returncode == 0, nbval.stdout[-4000:] + nbval.stderr[-2000:]
+    _check_results(notebook, "smoke")

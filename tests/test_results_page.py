@@ -2,6 +2,7 @@
 up to date, and the README's performance table follows the benchmark records."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -74,30 +75,62 @@ def test_a_readme_without_markers_is_refused(tmp_path):
         results_page.update_readme_performance(readme, {})
 
 
-def test_table_i_reports_the_worst_valid_attack_with_intervals_and_the_other_threat_model_apart():
+def _table_i_run(**overrides: Any) -> dict[str, Any]:
     scenarios = {
         name: {
             "train_error": 0.1,
             "test_error": 0.2,
-            "adversarial_error": {"none": 0.3, "autograd": 0.5, "bpda": 0.4, "encrypted_domain": 1.0},
+            "adversarial_error": {
+                "none": 0.3,
+                "autograd": 0.5,
+                "bpda": 0.4,
+                "worst": 0.62,
+                "encrypted_domain": 1.0,
+            },
+            "ci95": {"test_error": [0.176, 0.226], "adversarial_error": {"worst": [0.577, 0.661]}},
         }
         for name in paper_numbers.TABLE_I
     }
     scenarios["encrypted_dk"]["adversarial_error"]["bpda_known_key"] = 0.99  # another threat model too
     run = _run("03_pgd_robustness_scenarios", epsilon=0.1, alpha=0.01, steps=20, attack_images=500)
-    page = "\n".join(results_page._table_i({**run, "scenarios": scenarios}))
-    # quick profile: 1,000 test images; 100 of 500 attacked images … Wilson intervals from those counts
-    assert "0.200 [0.176, 0.226]" in page
-    assert "0.500 [0.456, 0.544] (autograd)" in page
-    assert "0.99" not in page and "(encrypted_domain)" not in page
-    assert "| 1.000 |" in page  # the ciphertext-domain column, apart
-
-
-def test_table_i_prints_no_interval_when_the_number_of_test_images_is_unknown():
-    scenarios = {
-        name: {"train_error": 0.1, "test_error": 0.2, "adversarial_error": {"none": 0.3}}
-        for name in paper_numbers.TABLE_I
+    return {
+        **run,
+        "scenarios": scenarios,
+        "valid_attacks": ["none", "none_no_random_start", "autograd", "bpda", "transfer"],
+        "adversarial_training": {
+            "steps": 3,
+            "alpha": 0.04,
+            "order": "attack_then_augment",
+            "label_leak_gap": 0.01,
+        },
+        "encrypted_domain_plaintext_change": {"linf": 0.94, "mean_abs": 0.05},
+        **overrides,
     }
-    run = _run("03_pgd_robustness_scenarios", profile="paper", epsilon=0.1, alpha=0.01, steps=20)
-    page = "\n".join(results_page._table_i({**run, "attack_images": 500, "scenarios": scenarios}))
-    assert "the whole test split" in page and "| 0.200 | 0.137 |" in page
+
+
+def test_table_i_reports_the_per_image_worst_case_with_intervals_and_the_other_threat_model_apart():
+    page = "\n".join(results_page._table_i(_table_i_run()))
+    assert (
+        "| Encrypted-DK | 0.100 | 0.431 | 0.200 [0.176, 0.226] | 0.506 | 0.620 [0.577, 0.661] | 0.792 |"
+        in page
+    )
+    assert "0.99" not in page  # the DK attacker who knows the batch's key is another threat model
+    rows = [
+        line for line in page.splitlines() if line.startswith("| Plain") or line.startswith("| Encrypted")
+    ]
+    assert len(rows) == 5 and all(row.endswith("| 1.000 |") for row in rows)  # the ciphertext column, apart
+    assert "up to 0.940" in page and "+0.010" in page and "`attack_then_augment`" in page
+
+
+def test_the_jpeg_study_names_the_training_pixels_and_the_difference():
+    study = {
+        "train_images": 4000,
+        "seeds": [0, 1, 2],
+        "test_error": {"exact pixels": [0.3, 0.32, 0.31], "JPEG round trip (quality 75)": [0.33, 0.35, 0.34]},
+        "mean_difference_jpeg_minus_exact": 0.03,
+        "round_trip_psnr_db": 30.14,
+        "training_source": "offline cifar10_jpeg.npz (lossy JPEG copy; first 50000 of 50000)",
+    }
+    line = results_page._jpeg_study(study)
+    assert "train on offline cifar10_jpeg.npz (lossy JPEG copy" in line and "4,000 exact" in line
+    assert "0.310 (exact pixels) vs 0.340 (JPEG round trip (quality 75))" in line and "+0.030" in line

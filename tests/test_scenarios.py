@@ -33,6 +33,20 @@ def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint
         progress=False,
     )
     assert bpda.cache.path != masked.cache.path
+    # the default recipe attacks first and augments after (no label leak): the engine must not augment
+    stored = torch.load(bpda.cache.path, weights_only=True)["config"]
+    assert stored["settings"]["adversary"]["order"] == "attack_then_augment"
+    assert stored["training"]["augment"] is False
+    plain_order = train_scenario(
+        "encrypted_adv",
+        cifar_test,
+        cifar_test,
+        profile=smoke,
+        key_seed=1,
+        adversarial_order="augment_then_attack",
+        progress=False,
+    )
+    assert torch.load(plain_order.cache.path, weights_only=True)["config"]["training"]["augment"] is True
     assert bpda.history.images_per_epoch == min(len(cifar_test), smoke.secondary_train_images)
 
 
