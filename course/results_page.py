@@ -132,6 +132,10 @@ def _table_i(run: dict[str, Any]) -> list[str]:
     headers, rows = paper_tables.table_i(run["scenarios"])
     training = run["adversarial_training"]
     change = run["encrypted_domain_plaintext_change"]
+    gap_interval = training.get("label_leak", {}).get("Encrypted-Adv", {}).get("gap_ci95")
+    gap = f"{training['label_leak_gap']:+.3f}" + (
+        f" [{gap_interval[0]:+.3f}, {gap_interval[1]:+.3f}]" if gap_interval else ""
+    )
     return [
         "## Table I — PGD in five scenarios (notebook 03)",
         "",
@@ -141,8 +145,9 @@ def _table_i(run: dict[str, Any]) -> list[str]:
         "does not say where its gradient met the encryption. Ciphertext-domain PGD perturbs the ciphertext's "
         f"bytes by ε, which changed the decrypted plain image by up to {change['linf']:.3f} here, so it is "
         f"another threat model. Adversarial training: {training['steps']}-step PGD, α {training['alpha']}, "
-        f"order `{training['order']}`; label-leak gap of Encrypted-Adv {training['label_leak_gap']:+.3f} "
-        "(accuracy on its training-time examples with the padded border minus without). "
+        f"order `{training['order']}`, border `{training['border']}`; label-leak gap of Encrypted-Adv "
+        f"{gap} (accuracy on its training-time examples as augmented minus "
+        "not augmented). "
         "Intervals: Wilson 95 %, as notebook 03 stored them.",
         "",
         *_table(headers, rows),

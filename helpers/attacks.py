@@ -27,7 +27,8 @@ from torch import nn
 from helpers.data import ImageData
 from helpers.encryption import BlockKey, decrypt, gather_map
 from helpers.images import check_float_images, to_float, to_uint8
-from helpers.training import Adversary, KeyPolicy, augment_batch, model_input
+from helpers.statistics import paired_difference_interval
+from helpers.training import Adversary, KeyPolicy, augment_batch, model_input, reflect_augment_batch
 from helpers.validation import check_finite_number, check_int
 
 PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
@@ -357,43 +358,76 @@ def ciphertext_attack_plaintext_change(
 
 
 ADVERSARIAL_ORDERS = ("augment_then_attack", "attack_then_augment")
-"""In which order adversarial training augments and attacks a batch.
+"""In which order adversarial training augments (random crop and flip) and attacks a batch.
 
-- ``augment_then_attack``: random crop with zero padding and flip first, PGD with the true labels on the
-  result (the usual Madry recipe). The black border carries no image, so the attack's perturbation is fully
-  visible there and *can* write the label into it: a **label leak**, which :func:`label_leak` measures
-  (notebook 03 found none in a small model: 4,000 images, 3 epochs).
-- ``attack_then_augment``: PGD on the image as it is, then crop and flip of the (8-bit) adversarial image;
-  the border is added afterwards and carries nothing. But a crop shifts the perturbation by up to
-  ``padding`` pixels, off the block grid of a block-wise encryption, and a flip mirrors it: most training
-  examples are then far weaker attacks than PGD made them (notebook 03 measured it — the model is much
-  more accurate on them than on the unshifted examples). For encrypted models this trains on blunted
-  examples; a crop by whole blocks would keep the grid (not implemented).
+- ``augment_then_attack`` (the usual Madry recipe): crop and flip first, PGD with the true labels on the
+  result — the model trains on the very examples PGD made.
+- ``attack_then_augment``: PGD on the image as it is, then crop and flip of the (8-bit) adversarial image.
+  A crop shifts the perturbation by up to ``padding`` pixels, off the block grid of a block-wise encryption
+  (only a shift by whole blocks keeps it there), and a flip mirrors it inside every block: most training
+  examples are far weaker attacks than PGD made them (notebook 03 measures it).
+"""
+
+BORDERS = ("zeros", "reflect")
+"""What fills the border that a random crop brings into the image.
+
+- ``zeros``: black pixels (:func:`helpers.training.augment_batch`). Attacked after the crop, the border
+  carries no image content to hide the perturbation, so a training-time attack, which sees the true label,
+  *can* write the label there and the model learn to read it: a **label leak** (Kurakin et al. 2017),
+  measured by :func:`label_leak`.
+- ``reflect``: the image mirrored at its edge (:func:`helpers.training.reflect_augment_batch`): every pixel
+  has content, and there is no blank area to write into.
 """
 
 
-def madry_adversary(
-    settings: PGDSettings,
-    placement: str,
-    seed: int = 0,
-    *,
-    order: str = "augment_then_attack",
-    padding: int = 4,
-) -> Adversary:
-    """Madry et al. (2018) adversarial training: every training batch is replaced by its PGD examples.
+@dataclass(frozen=True)
+class AdversarialRecipe:
+    """How adversarial training combines augmentation with the attack (:data:`ADVERSARIAL_ORDERS`,
+    :data:`BORDERS`; ``padding``: the largest shift of a crop, in pixels)."""
 
-    Plugs into :func:`helpers.training.train_classifier` (``adversary=``). The attack runs against the
-    model being trained, in eval mode (batch-norm statistics are not updated by attack steps), through the
-    batch's own key with the given placement. With ``order="attack_then_augment"`` the adversary also
-    augments its examples (crop with ``padding`` and flip, :func:`helpers.training.augment_batch`), so the
-    training engine must not augment (``TrainingConfig(augment=False)``); see :data:`ADVERSARIAL_ORDERS`.
-    """
+    order: str = "augment_then_attack"
+    border: str = "reflect"
+    padding: int = 4
+
+    def __post_init__(self) -> None:
+        if self.order not in ADVERSARIAL_ORDERS:
+            raise ValueError(f"order must be one of {ADVERSARIAL_ORDERS}, got {self.order!r}")
+        if self.border not in BORDERS:
+            raise ValueError(f"border must be one of {BORDERS}, got {self.border!r}")
+        check_int(self.padding, "padding", minimum=1)
+
+    @property
+    def label(self) -> str:
+        """A short name for tables, e.g. ``"augment → attack, reflected border"``."""
+        steps = " → ".join(self.order.split("_then_"))
+        return f"{steps}, {'zero' if self.border == 'zeros' else 'reflected'} border"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"order": self.order, "border": self.border, "padding": self.padding}
+
+    def augment(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Random crop with this recipe's border and flip of uint8 ``images``."""
+        crop = augment_batch if self.border == "zeros" else reflect_augment_batch
+        return crop(images, generator, self.padding)
+
+    def training_examples(
+        self, attack: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, generator: torch.Generator
+    ) -> torch.Tensor:
+        """The training examples of plain float ``images``: augmented and attacked (``attack``: float images
+        to float adversarial images) in this recipe's order (attacking first, the adversarial image is
+        rounded to 8 bits before it is cropped; either way the engine rounds when it encrypts)."""
+        if self.order == "augment_then_attack":
+            return attack(to_float(self.augment(to_uint8(images), generator)))
+        return to_float(self.augment(to_uint8(attack(images)), generator))
+
+
+def pgd_adversary(settings: PGDSettings, placement: str, seed: int = 0) -> Adversary:
+    """PGD against the model being trained, as an :data:`helpers.training.Adversary`: the attack alone,
+    through the batch's own key with the given placement, with the model in eval mode (batch-norm statistics
+    are not updated by attack steps)."""
     _check_placement(placement)
     if placement == "encrypted_domain":
         raise ValueError("adversarial training perturbs plain images; use 'none', 'autograd' or 'bpda'")
-    if order not in ADVERSARIAL_ORDERS:
-        raise ValueError(f"order must be one of {ADVERSARIAL_ORDERS}, got {order!r}")
-    check_int(padding, "padding", minimum=1)
     generators: dict[torch.device, torch.Generator] = {}
 
     def adversary(
@@ -401,12 +435,32 @@ def madry_adversary(
     ) -> torch.Tensor:
         generator = generators.setdefault(images.device, torch.Generator(images.device).manual_seed(seed))
         model.eval()
-        examples = pgd(
-            expected_cross_entropy(model, labels, [key], placement), images, settings, generator=generator
-        )
-        if order == "augment_then_attack":
-            return examples
-        return to_float(augment_batch(to_uint8(examples), generator, padding))
+        loss = expected_cross_entropy(model, labels, [key], placement)
+        return pgd(loss, images, settings, generator=generator)
+
+    return adversary
+
+
+def madry_adversary(
+    settings: PGDSettings, placement: str, seed: int = 0, *, recipe: AdversarialRecipe | None = None
+) -> Adversary:
+    """Madry et al. (2018) adversarial training: every training batch is replaced by its PGD examples.
+
+    Plugs into :func:`helpers.training.train_classifier` (``adversary=``) with the engine's own augmentation
+    off (``TrainingConfig(augment=False)``): the adversary augments each batch itself, as ``recipe`` says
+    (default :class:`AdversarialRecipe`: reflect-padded crop and flip, then :func:`pgd_adversary`).
+    """
+    recipe = recipe or AdversarialRecipe()
+    if not isinstance(recipe, AdversarialRecipe):
+        raise TypeError(f"recipe must be an AdversarialRecipe, got {type(recipe).__name__}")
+    attack = pgd_adversary(settings, placement, seed)
+    generators: dict[torch.device, torch.Generator] = {}
+
+    def adversary(
+        model: nn.Module, images: torch.Tensor, labels: torch.Tensor, key: BlockKey | None
+    ) -> torch.Tensor:
+        generator = generators.setdefault(images.device, torch.Generator(images.device).manual_seed(seed + 1))
+        return recipe.training_examples(lambda batch: attack(model, batch, labels, key), images, generator)
 
     return adversary
 
@@ -415,65 +469,69 @@ def madry_adversary(
 class LabelLeak:
     """How much of a model's accuracy on its own training-time adversarial examples comes from augmentation.
 
-    ``with_augmentation``: accuracy on the training-time examples, augmented (zero-padded random crops and
-    flips) and attacked in the recipe's order, as training makes them; ``without_augmentation``: on the
-    adversary's examples of the images as they are.
+    Per image of the measured set: ``correct_with`` — right on its training-time example, augmented and
+    attacked as the recipe makes it; ``correct_without`` — right on the attack's example of the image as
+    it is.
     """
 
-    with_augmentation: float
-    without_augmentation: float
+    correct_with: torch.Tensor
+    correct_without: torch.Tensor
+
+    @property
+    def with_augmentation(self) -> float:
+        return self.correct_with.float().mean().item()
+
+    @property
+    def without_augmentation(self) -> float:
+        return self.correct_without.float().mean().item()
 
     @property
     def gap(self) -> float:
         """``with_augmentation − without_augmentation``: near 0 when the recipe has no label channel."""
         return self.with_augmentation - self.without_augmentation
 
+    def gap_interval(self) -> tuple[float, float]:
+        """95 % interval of :attr:`gap` (both accuracies on the same images: Newcombe's paired interval)."""
+        return paired_difference_interval(self.correct_with.tolist(), self.correct_without.tolist())
+
 
 def label_leak(
     model: nn.Module,
     data: ImageData,
-    adversary: Adversary,
+    attack: Adversary,
     key: BlockKey | None,
+    recipe: AdversarialRecipe,
     *,
-    order: str = "augment_then_attack",
-    padding: int = 4,
     batch_size: int = 250,
     seed: int = 0,
 ) -> LabelLeak:
     """Label leaking (Kurakin et al. 2017) in adversarial training, measured.
 
-    A training-time attack sees the true labels. Where training pads images with zeros before attacking
-    them, the perturbation of the black border is not masked by any image content, so the attack can write
-    the label there and the model can learn to read it: its accuracy on its training-time examples then
-    measures the leak, not learning. ``adversary`` is the attack alone (e.g. :func:`madry_adversary` with its
-    default order); ``order`` says how training combines it with augmentation (:data:`ADVERSARIAL_ORDERS`).
-    Returned: the model's accuracy on every image of ``data`` made into a training-time example (augmented
-    with ``padding`` and attacked in that order) and made into an adversarial example of the image as it is
-    (the victim encrypts with ``key``).
+    A training-time attack sees the true labels. Where training crops images into a black border before
+    attacking them, the perturbation of the border is not masked by any image content, so the attack can
+    write the label there and the model can learn to read it: its accuracy on its training-time examples then
+    measures the leak, not learning. ``attack`` is the attack alone (e.g. :func:`pgd_adversary`; it keeps its
+    random generator between calls, so build a fresh one for each measurement that should not depend on the
+    ones before it), ``recipe`` how training combined it with augmentation. Returned: per image of ``data``,
+    whether the model is right on it made into a training-time example and made into an adversarial example
+    of the image as it is (the victim encrypts with ``key``).
     """
-    if order not in ADVERSARIAL_ORDERS:
-        raise ValueError(f"order must be one of {ADVERSARIAL_ORDERS}, got {order!r}")
-    check_int(padding, "padding", minimum=1)
+    if not isinstance(recipe, AdversarialRecipe):
+        raise TypeError(f"recipe must be an AdversarialRecipe, got {type(recipe).__name__}")
     check_int(batch_size, "batch_size", minimum=1)
     device = next(model.parameters()).device
     generator = torch.Generator(device).manual_seed(seed)
-
-    def training_example(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        if order == "augment_then_attack":
-            return adversary(model, to_float(augment_batch(images, generator, padding)), labels, key)
-        examples = to_uint8(adversary(model, to_float(images), labels, key))
-        return to_float(augment_batch(examples, generator, padding))
-
-    correct = {"with": 0, "without": 0}
+    correct: dict[str, list[torch.Tensor]] = {"with": [], "without": []}
     for images, labels in zip(data.images.split(batch_size), data.labels.split(batch_size), strict=True):
-        images, labels = images.to(device), labels.to(device)
-        made = {
-            "with": training_example(images, labels),
-            "without": adversary(model, to_float(images), labels, key),
-        }
+        images, labels = to_float(images.to(device)), labels.to(device)
+
+        def attacked(batch: torch.Tensor, labels: torch.Tensor = labels) -> torch.Tensor:
+            return attack(model, batch, labels, key)
+
+        made = {"with": recipe.training_examples(attacked, images, generator), "without": attacked(images)}
         for name, examples in made.items():
             model.eval()
             with torch.no_grad():
                 predictions = model(model_input(examples, key)).argmax(1)
-            correct[name] += int((predictions == labels).sum())
-    return LabelLeak(correct["with"] / len(data), correct["without"] / len(data))
+            correct[name].append((predictions == labels).cpu())
+    return LabelLeak(torch.cat(correct["with"]), torch.cat(correct["without"]))

@@ -1,7 +1,7 @@
 """RIC's networks: feature extractor F, encoder E, decoder D, symmetric residual learning and quantisation.
 
-Architecture of the authors' release (Baluja-2017-style "deep steganography" stacks), as summarised in
-``spec/ric.md``: every convolution has stride 1 and a ReLU, there is no batch norm, and kernel-4 convolutions
+Architecture of the authors' release (``csjunjun/RIC`` on GitHub; Baluja-2017-style "deep steganography"
+stacks): every convolution has stride 1 and a ReLU, there is no batch norm, and kernel-4 convolutions
 alternate padding 1 and 2 so that the image size comes back after each pair.
 
 - **Body** (:class:`TwoStageBody`): stage 1 runs three parallel branches on the input, with kernels 3, 4

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from helpers import networks
-from helpers.attacks import PGDSettings, madry_adversary
+from helpers.attacks import AdversarialRecipe, PGDSettings, madry_adversary
 from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData
 from helpers.encryption import BlockKey
@@ -125,7 +125,7 @@ def train_scenario(
     block_size: int = 4,
     three_channel: bool = False,
     adversarial_placement: str = "bpda",
-    adversarial_order: str = "attack_then_augment",
+    adversarial_recipe: AdversarialRecipe | None = None,
     train_images: int | None = None,
     epochs: int | None = None,
     progress: bool = True,
@@ -143,10 +143,10 @@ def train_scenario(
         adversarial_placement: how adversarial training differentiates through the encryption (see
             :data:`helpers.attacks.PLACEMENTS`); ``"bpda"`` trains on real PGD examples, ``"none"`` on
             masked-gradient ones. Ignored by scenarios without adversarial training.
-        adversarial_order: whether adversarial training attacks before or after augmenting (see
-            :data:`helpers.attacks.ADVERSARIAL_ORDERS`: the default leaves no label channel in the padded
-            border, but its crops move the perturbation off the encryption's block grid, which blunts it).
-            Ignored by scenarios without adversarial training.
+        adversarial_recipe: how adversarial training combines augmentation with the attack (see
+            :class:`helpers.attacks.AdversarialRecipe`; default: reflect-padded crop and flip, then PGD —
+            full-strength examples and no blank border to write the label into). Ignored by scenarios
+            without adversarial training.
         train_images, epochs: override the scenario's budget (e.g. for an attacker's surrogate model).
         progress: show a progress bar (else print a line every few epochs).
 
@@ -181,13 +181,14 @@ def train_scenario(
     engine_augments = True
     if scenario.adversarial:
         attack = training_attack(profile)
-        adversary = madry_adversary(attack, adversarial_placement, seed=seed, order=adversarial_order)
+        recipe = adversarial_recipe or AdversarialRecipe()
+        adversary = madry_adversary(attack, adversarial_placement, seed=seed, recipe=recipe)
         settings["adversary"] = {
             "pgd": attack.to_dict(),
             "placement": adversarial_placement,
-            "order": adversarial_order,
+            "recipe": recipe.to_dict(),
         }
-        engine_augments = adversarial_order == "augment_then_attack"  # else the adversary augments
+        engine_augments = False  # the adversary augments, as its recipe says
     config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed, augment=engine_augments)
     trained = train_or_load_classifier(
         name,

@@ -8,6 +8,7 @@ exactly where robust errors of 1.000 and clean errors of a few per cent sit.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from helpers.validation import check_finite_number, check_int
 
@@ -33,3 +34,35 @@ def rate_interval(rate: float, trials: int, z: float = Z_95) -> tuple[float, flo
     if not 0 <= check_finite_number(rate, "rate") <= 1:
         raise ValueError(f"rate must lie in [0, 1], got {rate!r}")
     return wilson_interval(round(rate * trials), trials, z)
+
+
+def paired_difference_interval(
+    first: Sequence[bool], second: Sequence[bool], z: float = Z_95
+) -> tuple[float, float]:
+    """95 % interval of ``rate(first) − rate(second)`` when both were measured on the **same** items.
+
+    Newcombe's (1998) hybrid score interval for paired proportions (his method 10, no continuity
+    correction): Wilson's interval of each rate, combined with the correlation φ of the two outcomes. Unlike
+    the normal approximation it stays inside [−1, 1] and keeps a width when few items change.
+    """
+    first_list, second_list = [bool(x) for x in first], [bool(x) for x in second]
+    if len(first_list) != len(second_list):
+        raise ValueError(
+            f"first and second must hold one outcome per item, got {len(first_list)} and {len(second_list)}"
+        )
+    n = check_int(len(first_list), "number of items", minimum=1)
+    both = sum(a and b for a, b in zip(first_list, second_list, strict=True))
+    only_first = sum(first_list) - both
+    only_second = sum(second_list) - both
+    neither = n - both - only_first - only_second
+    p1, p2 = (both + only_first) / n, (both + only_second) / n
+    low1, high1 = wilson_interval(both + only_first, n, z)
+    low2, high2 = wilson_interval(both + only_second, n, z)
+    margins = (both + only_first) * (only_second + neither) * (both + only_second) * (only_first + neither)
+    cross = both * neither - only_first * only_second
+    # Newcombe's φ: the outcomes' correlation, shrunk by n/2 when positive (0 when that crosses zero)
+    corrected = cross - n / 2 if cross > n / 2 else min(cross, 0)
+    phi = 0.0 if margins == 0 else corrected / math.sqrt(margins)
+    below = math.sqrt(max(0.0, (p1 - low1) ** 2 - 2 * phi * (p1 - low1) * (high2 - p2) + (high2 - p2) ** 2))
+    above = math.sqrt(max(0.0, (high1 - p1) ** 2 - 2 * phi * (high1 - p1) * (p2 - low2) + (p2 - low2) ** 2))
+    return max(-1.0, p1 - p2 - below), min(1.0, p1 - p2 + above)

@@ -5,8 +5,8 @@ One step of training, on tensors that never leave the device:
 1. take a mini-batch of **plain** uint8 images (the whole training split is resident on the device);
 2. augment it — random crop with 4-pixel zero padding and horizontal flip (:func:`augment_batch`);
 3. optionally let an adversary perturb it (adversarial training plugs in here, see :data:`Adversary`; the
-   adversary may instead attack the un-augmented image and augment its result itself, with step 2 switched
-   off — see :data:`helpers.attacks.ADVERSARIAL_ORDERS` for what each order costs);
+   course's adversary augments itself, with step 2 switched off, so that it can choose the border and
+   whether to attack before or after the crop — see :class:`helpers.attacks.AdversarialRecipe`);
 4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch (:class:`KeyPolicy`);
 5. forward, cross-entropy, backward, step (SGD with the paper's step schedule, or Adam).
 
@@ -181,6 +181,19 @@ def augment_batch(images: torch.Tensor, generator: torch.Generator, padding: int
     batch_index = torch.arange(n, device=device)[:, None, None, None]
     channel_index = torch.arange(images.shape[1], device=device)[None, :, None, None]
     return padded[batch_index, channel_index, rows, columns]
+
+
+def reflect_augment_batch(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
+    """:func:`augment_batch` with the image **reflected** into the border instead of zeros.
+
+    The same random crops and flips (and the same draws from ``generator``), taken from the image padded by
+    reflection: every pixel of the result is a pixel of the image, so no crop has a border without content
+    (where an attack's perturbation would stand out, see :data:`helpers.attacks.BORDERS`).
+    """
+    images = check_uint8_images(images)
+    check_int(padding, "padding", minimum=1, maximum=min(images.shape[-2:]) - 1)
+    reflected = F.pad(images, (padding, padding, padding, padding), mode="reflect")
+    return augment_batch(reflected, generator, padding)[..., padding:-padding, padding:-padding]
 
 
 def model_input(images: torch.Tensor, key: BlockKey | None) -> torch.Tensor:

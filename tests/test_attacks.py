@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from helpers.attacks import (
+    AdversarialRecipe,
     PGDSettings,
     adversarial_error,
     adversarial_mistakes,
@@ -20,6 +21,7 @@ from helpers.attacks import (
     label_leak,
     madry_adversary,
     pgd,
+    pgd_adversary,
     random_keys,
     worst_case,
 )
@@ -214,15 +216,24 @@ def test_eot_draws_fresh_keys_at_every_step(cifar_test):
 
 def test_madry_adversary_produces_bounded_examples(cifar_test):
     model = encrypted_resnet18(width=0.125).eval()
-    adversary = madry_adversary(PGDSettings(steps=2, alpha=0.05), "bpda")
     images = to_float(cifar_test.images[:8])
-    adversarial = adversary(model, images, cifar_test.labels[:8], BlockKey.from_seed(1))
+    attack = pgd_adversary(PGDSettings(steps=2, alpha=0.05), "bpda")
+    adversarial = attack(model, images, cifar_test.labels[:8], BlockKey.from_seed(1))
     assert (adversarial - images).abs().max() <= 0.1 + 1e-6 and not torch.equal(adversarial, images)
     assert torch.equal(model_input(adversarial, None), adversarial)
     with pytest.raises(ValueError, match="plain images"):
         madry_adversary(PGDSettings(), "encrypted_domain")
-    with pytest.raises(ValueError, match="order"):
-        madry_adversary(PGDSettings(), "bpda", order="sideways")
+    with pytest.raises(TypeError, match="recipe"):
+        madry_adversary(PGDSettings(), "bpda", recipe="augment_then_attack")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"order": "sideways"}, "order"), ({"border": "wrap"}, "border"), ({"padding": 0}, "padding")],
+)
+def test_bad_adversarial_recipes(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        AdversarialRecipe(**overrides)
 
 
 def _has_black_border(images: torch.Tensor) -> torch.Tensor:
@@ -231,19 +242,26 @@ def _has_black_border(images: torch.Tensor) -> torch.Tensor:
     return black.all(2).any(1) | black.all(1).any(1)
 
 
-def test_attack_then_augment_leaves_the_padded_border_untouched(cifar_test):
-    """The leak-free order: the border is added after the attack, so no perturbation can be written into it;
-    the usual order attacks the padded image and perturbs its border like any other pixel."""
+def test_each_recipe_puts_the_perturbation_where_it_says(cifar_test):
+    """Attacking after a zero-padded crop perturbs the black border like any other pixel (the label channel);
+    attacking first leaves the border untouched (it is added afterwards); a reflected border has no black
+    rows or columns at all."""
     model = encrypted_resnet18(width=0.125).eval()
-    images, labels, key = cifar_test.images[:32], cifar_test.labels[:32], BlockKey.from_seed(1)
+    images, labels, key = to_float(cifar_test.images[:32]), cifar_test.labels[:32], BlockKey.from_seed(1)
     attack = PGDSettings(steps=2, alpha=0.05)
-    after = madry_adversary(attack, "bpda", order="attack_then_augment")(model, to_float(images), labels, key)
+
+    def examples(order: str, border: str) -> torch.Tensor:
+        recipe = AdversarialRecipe(order, border)
+        return madry_adversary(attack, "bpda", recipe=recipe)(model, images, labels, key)
+
+    assert _has_black_border(augment_batch(cifar_test.images[:32], torch.Generator())).float().mean() >= 0.8
+    after = examples("attack_then_augment", "zeros")
     assert torch.equal(after, to_float(after.mul(255).round().to(torch.uint8)))  # 8-bit images
     assert _has_black_border(after).float().mean() >= 0.8  # 80/81 of the crops are shifted
-    augmented = to_float(augment_batch(images, torch.Generator().manual_seed(0)))
-    assert _has_black_border(augmented).float().mean() >= 0.8
-    before = madry_adversary(attack, "bpda")(model, augmented, labels, key)
-    assert not _has_black_border(before).any()  # the attack wrote into every border
+    assert not _has_black_border(examples("augment_then_attack", "zeros")).any()  # the attack wrote into it
+    reflected = examples("augment_then_attack", "reflect")
+    assert not _has_black_border(reflected).any()
+    assert (reflected - images).abs().max() > 0.1  # cropped: not the attacked images in place
 
 
 def test_worst_case_is_per_image_and_checks_its_input():
@@ -310,19 +328,17 @@ def test_label_leak_finds_a_label_written_into_the_black_border(cifar_test):
         """No label channel: the same mark on every image."""
         return (images + 0.5 * patterns[0].clamp(min=0)).clamp(0, 1)
 
-    leak = label_leak(model, cifar_test, writes_the_label_where_it_is_visible, None)
+    usual = AdversarialRecipe("augment_then_attack", "zeros")
+    leak = label_leak(model, cifar_test, writes_the_label_where_it_is_visible, None, usual)
     assert leak.with_augmentation > 0.6 and leak.without_augmentation < 0.3 and leak.gap > 0.4
-    fair = label_leak(model, cifar_test, writes_one_class_everywhere, None)
+    fair = label_leak(model, cifar_test, writes_one_class_everywhere, None, usual)
     assert abs(fair.gap) <= 0.05
-    # the same label-writing adversary, but the border is added after it has written: no channel is left
-    reordered = label_leak(
-        model, cifar_test, writes_the_label_where_it_is_visible, None, order="attack_then_augment"
-    )
-    assert reordered.with_augmentation < 0.3 and abs(reordered.gap) <= 0.05
-    with pytest.raises(ValueError, match="padding"):
-        label_leak(model, cifar_test, writes_one_class_everywhere, None, padding=0)
-    with pytest.raises(ValueError, match="order"):
-        label_leak(model, cifar_test, writes_one_class_everywhere, None, order="both")
+    # the same label-writing adversary, but the border is added after it has written, or has content
+    for recipe in (AdversarialRecipe("attack_then_augment", "zeros"), AdversarialRecipe()):
+        closed = label_leak(model, cifar_test, writes_the_label_where_it_is_visible, None, recipe)
+        assert closed.with_augmentation < 0.3 and abs(closed.gap) <= 0.05
+    with pytest.raises(TypeError, match="recipe"):
+        label_leak(model, cifar_test, writes_one_class_everywhere, None, "attack_then_augment")
 
 
 def test_bad_inputs():

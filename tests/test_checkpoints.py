@@ -238,7 +238,7 @@ def test_prose_edits_leave_every_cache_key_unchanged_and_code_edits_change_only_
     edited = with_code_edit(attacks.pgd, "settings.steps", "settings.steps + 1")
     assert {name for name in original if edited[name] != original[name]} == {"adversarial scenarios"}
     # layout is not code
-    assert with_code_edit(attacks.madry_adversary, "model.eval()", "model.eval( )") == original
+    assert with_code_edit(attacks.pgd_adversary, "model.eval()", "model.eval( )") == original
 
 
 def test_a_module_edited_under_a_running_process_is_refused_not_hashed(monkeypatch):

@@ -75,9 +75,9 @@ def _check_03(results: dict) -> None:
         if name.startswith("encrypted_adv"):
             assert {"train_error_clean", "train_error_adversarial"} <= set(row)
     training = results["adversarial_training"]
-    assert training["order"] == "attack_then_augment"
+    assert training["recipe"] == {"order": "augment_then_attack", "border": "reflect", "padding": 4}
     assert -1 <= training["label_leak_gap"] <= 1
-    assert set(training["label_leak"]) >= {"control, augment_then_attack", "control, attack_then_augment"}
+    assert {leak["recipe"]["border"] for leak in training["label_leak"].values()} == {"zeros", "reflect"}
     change = results["encrypted_domain_plaintext_change"]
     assert 0 <= change["mean_abs"] <= change["linf"] <= 1
     assert all(0 <= error <= 1 for points in results["epsilon_sweep"].values() for _, error in points)

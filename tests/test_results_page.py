@@ -100,7 +100,8 @@ def _table_i_run(**overrides: Any) -> dict[str, Any]:
         "adversarial_training": {
             "steps": 3,
             "alpha": 0.04,
-            "order": "attack_then_augment",
+            "order": "augment_then_attack",
+            "border": "reflect",
             "label_leak_gap": 0.01,
         },
         "encrypted_domain_plaintext_change": {"linf": 0.94, "mean_abs": 0.05},
@@ -119,7 +120,7 @@ def test_table_i_reports_the_per_image_worst_case_with_intervals_and_the_other_t
         line for line in page.splitlines() if line.startswith("| Plain") or line.startswith("| Encrypted")
     ]
     assert len(rows) == 5 and all(row.endswith("| 1.000 |") for row in rows)  # the ciphertext column, apart
-    assert "up to 0.940" in page and "+0.010" in page and "`attack_then_augment`" in page
+    assert "up to 0.940" in page and "+0.010" in page and "`augment_then_attack`, border `reflect`" in page
 
 
 def test_the_jpeg_study_names_the_training_pixels_and_the_difference():

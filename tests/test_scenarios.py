@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from helpers.attacks import AdversarialRecipe
 from helpers.profiles import get_profile
 from helpers.scenarios import get_scenario, key_policies, train_scenario
 from helpers.training import predict
@@ -33,20 +34,21 @@ def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint
         progress=False,
     )
     assert bpda.cache.path != masked.cache.path
-    # the default recipe attacks first and augments after (no label leak): the engine must not augment
+    # the adversary augments as its recipe says (default: reflected border, then the attack), never the engine
     stored = torch.load(bpda.cache.path, weights_only=True)["config"]
-    assert stored["settings"]["adversary"]["order"] == "attack_then_augment"
+    assert stored["settings"]["adversary"]["recipe"] == AdversarialRecipe().to_dict()
+    assert stored["settings"]["adversary"]["recipe"]["border"] == "reflect"
     assert stored["training"]["augment"] is False
-    plain_order = train_scenario(
+    zero_border = train_scenario(
         "encrypted_adv",
         cifar_test,
         cifar_test,
         profile=smoke,
         key_seed=1,
-        adversarial_order="augment_then_attack",
+        adversarial_recipe=AdversarialRecipe(border="zeros"),
         progress=False,
     )
-    assert torch.load(plain_order.cache.path, weights_only=True)["config"]["training"]["augment"] is True
+    assert zero_border.cache.path not in (bpda.cache.path, masked.cache.path)
     assert bpda.history.images_per_epoch == min(len(cifar_test), smoke.secondary_train_images)
 
 

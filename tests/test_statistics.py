@@ -1,8 +1,9 @@
 """Wilson intervals against values computed independently (R's ``prop.test(correct = FALSE)`` convention)."""
 
+import numpy as np
 import pytest
 
-from helpers.statistics import rate_interval, wilson_interval
+from helpers.statistics import paired_difference_interval, rate_interval, wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,44 @@ def test_intervals_contain_the_rate_and_shrink_with_more_trials():
 def test_bad_input_gives_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def _paired(both: int, only_first: int, only_second: int, neither: int) -> tuple[list[bool], list[bool]]:
+    first = [True] * (both + only_first) + [False] * (only_second + neither)
+    second = [True] * both + [False] * only_first + [True] * only_second + [False] * neither
+    return first, second
+
+
+def test_paired_interval_contains_the_difference_and_mirrors_when_swapped():
+    first, second = _paired(100, 30, 20, 350)
+    low, high = paired_difference_interval(first, second)
+    assert low < (30 - 20) / 500 < high and low >= -1 and high <= 1
+    assert paired_difference_interval(second, first) == pytest.approx((-high, -low))
+    # no item changed: the difference is 0, and the interval still has a width
+    unchanged_low, unchanged_high = paired_difference_interval(*_paired(5, 0, 0, 5))
+    assert unchanged_low < 0 < unchanged_high
+
+
+def test_paired_interval_narrows_when_the_outcomes_are_correlated():
+    """Same two rates (0.5 and 0.4): paired on the same items (most agree) the interval is narrower."""
+    agreeing = paired_difference_interval(*_paired(40, 10, 0, 50))
+    independent = paired_difference_interval(*_paired(20, 30, 20, 30))
+    assert agreeing[1] - agreeing[0] < independent[1] - independent[0]
+
+
+@pytest.mark.parametrize("cells", [(0.15, 0.05, 0.02, 0.78), (0.2, 0.1, 0.1, 0.6)])
+def test_paired_interval_covers_the_true_difference_about_95_percent_of_the_time(cells):
+    rng = np.random.default_rng(0)
+    truth = cells[1] - cells[2]
+    covered = 0
+    for counts in rng.multinomial(200, cells, size=1000):
+        low, high = paired_difference_interval(*_paired(*map(int, counts)))
+        covered += low <= truth <= high
+    assert 0.93 <= covered / 1000 <= 0.99
+
+
+def test_paired_interval_needs_one_outcome_per_item():
+    with pytest.raises(ValueError, match="one outcome per item"):
+        paired_difference_interval([True, False], [True])
+    with pytest.raises(ValueError, match="number of items"):
+        paired_difference_interval([], [])

@@ -15,6 +15,7 @@ from helpers.training import (
     augment_batch,
     model_input,
     prepare_model,
+    reflect_augment_batch,
     train_classifier,
 )
 
@@ -55,6 +56,21 @@ def test_augmentation_is_a_padded_crop_or_its_mirror(cifar_images):
         assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
     again = augment_batch(cifar_images[:6], torch.Generator().manual_seed(0))
     assert torch.equal(augmented, again)
+
+
+def test_reflected_augmentation_takes_the_same_crops_from_the_mirrored_image(cifar_images):
+    images = cifar_images[:6]
+    reflected = reflect_augment_batch(images, torch.Generator().manual_seed(0))
+    zero_padded = augment_batch(images, torch.Generator().manual_seed(0))
+    assert reflected.shape == images.shape and reflected.dtype == torch.uint8
+    content = zero_padded != 0  # inside the image the two crops agree; the border is mirrored image
+    assert torch.equal(reflected[content], zero_padded[content])
+    mirrored = torch.nn.functional.pad(images.float(), (4, 4, 4, 4), mode="reflect").to(torch.uint8)
+    for image, result in zip(mirrored, reflected, strict=True):
+        candidates = [image[:, top : top + 32, left : left + 32] for top in range(9) for left in range(9)]
+        assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
+    with pytest.raises(ValueError, match="padding"):
+        reflect_augment_batch(images, torch.Generator(), padding=32)
 
 
 def test_key_policies():
