@@ -36,6 +36,14 @@ def rate_interval(rate: float, trials: int, z: float = Z_95) -> tuple[float, flo
     return wilson_interval(round(rate * trials), trials, z)
 
 
+def _outcomes(values: Sequence[object], name: str) -> list[bool]:
+    """``values`` as bools; each must be a bool or the int 0 or 1 (e.g. a bool tensor's ``tolist()``)."""
+    outcomes = list(values)
+    if not all(isinstance(value, bool | int) and value in (0, 1) for value in outcomes):
+        raise ValueError(f"{name} must hold one outcome per item, each True/False (or 1/0)")
+    return [bool(value) for value in outcomes]
+
+
 def paired_difference_interval(
     first: Sequence[bool], second: Sequence[bool], z: float = Z_95
 ) -> tuple[float, float]:
@@ -45,7 +53,7 @@ def paired_difference_interval(
     correction): Wilson's interval of each rate, combined with the correlation φ of the two outcomes. Unlike
     the normal approximation it stays inside [−1, 1] and keeps a width when few items change.
     """
-    first_list, second_list = [bool(x) for x in first], [bool(x) for x in second]
+    first_list, second_list = _outcomes(first, "first"), _outcomes(second, "second")
     if len(first_list) != len(second_list):
         raise ValueError(
             f"first and second must hold one outcome per item, got {len(first_list)} and {len(second_list)}"

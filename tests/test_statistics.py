@@ -79,3 +79,7 @@ def test_paired_interval_needs_one_outcome_per_item():
         paired_difference_interval([True, False], [True])
     with pytest.raises(ValueError, match="number of items"):
         paired_difference_interval([], [])
+    with pytest.raises(ValueError, match="True/False"):
+        paired_difference_interval([0.3, 1.0], [True, False])  # rates, not outcomes
+    with pytest.raises(ValueError, match="True/False"):
+        paired_difference_interval([True, 2], [True, False])
