@@ -46,14 +46,19 @@ def test_bad_training_configurations(overrides, message):
         TrainingConfig(**overrides)
 
 
+def _assert_crops_or_their_mirrors(results: torch.Tensor, padded: torch.Tensor) -> None:
+    """Each result is a 32×32 window of its padded image (4 pixels each side), or that window flipped."""
+    for image, result in zip(padded, results, strict=True):
+        candidates = [image[:, top : top + 32, left : left + 32] for top in range(9) for left in range(9)]
+        assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
+
+
 def test_augmentation_is_a_padded_crop_or_its_mirror(cifar_images):
     generator = torch.Generator().manual_seed(0)
     augmented = augment_batch(cifar_images[:6], generator)
     assert augmented.shape == (6, 3, 32, 32) and augmented.dtype == torch.uint8
     padded = torch.nn.functional.pad(cifar_images[:6], (4, 4, 4, 4))
-    for image, result in zip(padded, augmented, strict=True):
-        candidates = [image[:, top : top + 32, left : left + 32] for top in range(9) for left in range(9)]
-        assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
+    _assert_crops_or_their_mirrors(augmented, padded)
     again = augment_batch(cifar_images[:6], torch.Generator().manual_seed(0))
     assert torch.equal(augmented, again)
 
@@ -66,9 +71,7 @@ def test_reflected_augmentation_takes_the_same_crops_from_the_mirrored_image(cif
     content = zero_padded != 0  # inside the image the two crops agree; the border is mirrored image
     assert torch.equal(reflected[content], zero_padded[content])
     mirrored = torch.nn.functional.pad(images.float(), (4, 4, 4, 4), mode="reflect").to(torch.uint8)
-    for image, result in zip(mirrored, reflected, strict=True):
-        candidates = [image[:, top : top + 32, left : left + 32] for top in range(9) for left in range(9)]
-        assert any(torch.equal(result, c) or torch.equal(result, c.flip(-1)) for c in candidates)
+    _assert_crops_or_their_mirrors(reflected, mirrored)
     with pytest.raises(ValueError, match="padding"):
         reflect_augment_batch(images, torch.Generator(), padding=32)
 
