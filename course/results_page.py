@@ -38,11 +38,6 @@ def _number(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def _ssim(value: float | None) -> str:
-    """SSIM with four decimals: the paper's values differ in the fourth."""
-    return "–" if value is None else f"{value:.4f}"
-
-
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     return lines + [
@@ -78,42 +73,6 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
     return ["## Runs", "", *_table(["notebook", "profile", "device", "date", "wall time", "data set"], rows)]
 
 
-def _percent(rate: float | None) -> str | None:
-    """A rate as a percentage with one decimal (``None`` where the run did not store it)."""
-    return None if rate is None else f"{100 * rate:.1f}"
-
-
-def _percent_interval(rate: float, interval: list[float] | None) -> str:
-    """A rate as a percentage, with its stored 95 % interval when there is one."""
-    if interval is None:
-        return f"{100 * rate:.1f}"
-    return f"{100 * rate:.1f} [{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
-
-
-def _seed_and_probe_rows(run: dict[str, Any]) -> list[list[Any]]:
-    """Table 2's rows for the main codec over seeds and for the convergence probe, where the run has them."""
-    rows: list[list[Any]] = []
-    if summary := run.get("seed_psnr_db"):
-        rows.append(
-            [
-                f"RIC, {len(run['seeds'])} seeds (mean ± sd)",
-                f"{summary['mean']:.3f} ± {summary['sd']:.3f}",
-                *[None] * 6,
-            ]
-        )
-    if probe := run.get("convergence_probe"):
-        rows.append(
-            [
-                f"RIC, convergence probe ({probe['epochs']} epochs)",
-                probe["psnr_db"],
-                None,
-                _ssim(probe["ssim"]),
-                *[None] * 4,
-            ]
-        )
-    return rows
-
-
 def _convergence_note(run: dict[str, Any]) -> str:
     """One sentence on the convergence probe against the target (identity codec + 1 dB), if the run has it."""
     probe, target = run.get("convergence_probe"), run.get("target_psnr_db")
@@ -122,9 +81,7 @@ def _convergence_note(run: dict[str, Any]) -> str:
     verdict = "reaches" if probe["reaches_target"] else "does not reach"
     return (
         f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict} the target of "
-        f"the identity codec + 1 dB ({target:.2f} dB); its held-out PSNR by epoch: "
-        + ", ".join(f"{value:.2f}" for value in probe["eval_psnr_db_by_epoch"])
-        + " dB."
+        f"the identity codec + 1 dB ({target:.2f} dB on the test images) with {probe['psnr_db']:.2f} dB."
     )
 
 
@@ -167,173 +124,63 @@ def _jpeg_study(study: dict[str, Any]) -> str:
     )
 
 
-def _ric(run: dict[str, Any]) -> list[str]:
-    dataset = run["dataset"]
-    lines = [f"## RIC — notebook 05 (data set: {dataset}; the paper's Tables 2 and 4 are on SVHN)", ""]
-    rows = []
-    for name, ours in run["per_dataset"].items():
-        paper = paper_numbers.RIC_TABLE_1.get(name, (None, None, None))
-        intervals = ours.get("ci95", {})
-        rows.append(
-            [
-                name,
-                *(_percent_interval(ours[key], intervals.get(key)) for key in ("acc_plain", "acc_encrypted")),
-                ours["adp"],
-                *paper,
-            ]
-        )
+def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
+    """RIC's Tables 1–4 and Fig. 7 from notebook 06's results (built by :mod:`helpers.paper_tables`), with the
+    training schedule from notebook 05's."""
+    dataset, lam = run["dataset"], run.get("lam", PAPER_LAMBDA)
+    lines = [f"## RIC — notebooks 05–06 (data set: {dataset}; the paper's Tables 2 and 4 are on SVHN)", ""]
+    if training:
+        config = training["config"]
+        main_curve = training["codecs"]["main"]["eval_psnr_db_by_epoch"]
+        identity = training["identity_held_out_psnr_db"][str(lam)]
+        lines += [
+            f"Every codec but the convergence probe on one schedule: {config['epochs']} epochs × "
+            f"{training['train_images']:,} images, width {config['width']}, Adam {config['learning_rate']}, "
+            f"{config['initialisation']} initialisation; the main codec's held-out PSNR by epoch: "
+            + ", ".join(f"{value:.2f}" for value in main_curve)
+            + f" dB (identity codec on the same images: {identity:.2f} dB).",
+            "",
+        ]
+    headers, rows = paper_tables.ric_table_1(run["per_dataset"])
+    lines += ["**Table 1** — accuracy (%, 95 % Wilson interval)", "", *_table(headers, rows), ""]
+    headers, rows = paper_tables.ric_table_2(run)
     lines += [
-        "**Table 1** — accuracy (%, with the 95 % Wilson interval where the run stored it)",
-        "",
-        *_table(["data set", "ACC_p", "ACC_e", "ADP", "paper ACC_p", "paper ACC_e", "paper ADP"], rows),
-        "",
-    ]
-    ric, lsb = paper_numbers.RIC_TABLE_2_SVHN["ric"], paper_numbers.RIC_TABLE_2_SVHN["lsb"]
-    lam = run.get("lambda", PAPER_LAMBDA)  # notebook 05's LAMBDA; its default is the paper's
-    identity = run["identity_baseline"].get(str(lam), {})
-    control = run["init_control"]
-    rows = [
-        [
-            f"RIC ({run['initialisation']} init)",
-            run["psnr_db"],
-            run["psnr_rounded_db"],
-            _ssim(run["ssim"]),
-            run["wrong_key_psnr_db"],
-            run["encoder_correlation"],
-            ric[0],
-            _ssim(ric[1]),
-        ],
-        [
-            f"RIC ({control['initialisation']} init, control)",
-            control["psnr_db"],
-            None,
-            _ssim(control["ssim"]),
-            control["wrong_key_psnr_db"],
-            control["encoder_correlation"],
-            None,
-            "–",
-        ],
-        *_seed_and_probe_rows(run),
-        [
-            "identity codec (baseline)",
-            identity.get("psnr_db"),
-            None,
-            _ssim(identity.get("ssim")),
-            None,
-            "1 (u_en = x)",
-            None,
-            "–",
-        ],
-        [
-            "LSB w/ NAE",
-            run["lsb_baseline"]["psnr_db"],
-            None,
-            _ssim(run["lsb_baseline"]["ssim"]),
-            None,
-            None,
-            lsb[0],
-            _ssim(lsb[1]),
-        ],
-    ]
-    headers = [
-        "method",
-        "PSNR dB",
-        "PSNR 8-bit dB",
-        "SSIM",
-        "wrong-key PSNR dB",
-        "corr(u_en, x)",
-        "paper PSNR",
-        "paper SSIM",
-    ]
-    epochs_by = run.get("eval_psnr_db_by_epoch") or []
-    lines += [
-        f"**Table 2** — recovery at λ = {lam}, every codec but the convergence probe on one schedule "
-        f"({run['epochs']} epochs × "
-        f"{run['train_images']:,} images; held-out PSNR by epoch: "
-        + ", ".join(f"{value:.2f}" for value in epochs_by)
-        + " dB). The identity codec (u_en = x, D = eq. 9's unmix) is what the 8-bit channel gives with no "
-        f"learning. SSIM: {run['ssim_convention']}.{_convergence_note(run)}",
+        f"**Table 2** — recovery at λ = {lam}. The identity codec (u_en = x, D = eq. 9's unmix) is what the "
+        f"8-bit channel gives with no learning. SSIM: {run['ssim_convention']}.{_convergence_note(run)}",
         "",
         *_table(headers, rows),
         "",
     ]
-    rows = [[pair, value["psnr_db"], _ssim(value["ssim"])] for pair, value in run["cross_dataset"].items()]
-    paper_rows = ", ".join(
-        f"{name} {psnr}/{ssim}" for name, (psnr, ssim) in paper_numbers.RIC_TABLE_3_SVHN_MODEL.items()
-    )
+    headers, rows = paper_tables.ric_table_3(run["cross_dataset"])
     lines += [
-        f"**Table 3** — train → test (paper, RIC-SVHN: {paper_rows}). Ours converts the other data set's "
-        "images to the codec's format (grey ↔ colour, resized) and encrypts them with the codec's own "
-        "classifier's NAEs; the release tests other colour 32×32 data sets at native size, each with its own "
-        "classifier, which needs a second labelled colour data set (offline, this course has MNIST only).",
+        "**Table 3** — train → test. Ours converts the other data set's images to the codec's format (grey ↔ "
+        "colour, resized) and encrypts them with the codec's own classifier's NAEs; the release tests other "
+        "colour 32×32 data sets at native size, each with its own classifier, which needs a second labelled "
+        "colour data set (offline, this course has MNIST only).",
         "",
-        *_table(["train → test", "PSNR dB", "SSIM"], rows),
+        *_table(headers, rows),
         "",
     ]
-    rows = [
-        [
-            variant,
-            value["adp"],
-            value["psnr_db"],
-            _ssim(value["ssim"]),
-            value.get("encoder_correlation"),
-            *paper_numbers.RIC_TABLE_4[variant][:2],
-            _ssim(paper_numbers.RIC_TABLE_4[variant][2]),
-        ]
-        for variant, value in run["ablation"].items()
-    ]
-    rows.append(
-        [
-            "identity codec (baseline)",
-            None,
-            identity.get("psnr_db"),
-            _ssim(identity.get("ssim")),
-            "1 (u_en = x)",
-        ],
-    )
-    rows[-1] += [None, None, "–"]
+    headers, rows = paper_tables.ric_table_4(run)
     lines += [
         "**Table 4** — ablation (every variant on the main codec's schedule)",
         "",
-        *_table(
-            ["variant", "ADP %", "PSNR dB", "SSIM", "corr(u_en, x)", "paper ADP", "paper PSNR", "paper SSIM"],
-            rows,
-        ),
+        *_table(headers, rows),
         "",
     ]
-    rows = [
-        [
-            row["lambda"],
-            100 * row["acc_encrypted"],
-            row["psnr_db"],
-            row["identity_psnr_db"],
-            _percent(row.get("identity_label_mismatch_rate")),
-            row["privacy_psnr_db"],
-        ]
-        for row in run["lambda_sweep"]
-    ]
+    headers, rows = paper_tables.ric_lambda_table(run["lambda_sweep"])
     lines += [
         "**Fig. 7** — λ study, every codec on the main schedule (the paper: accuracy stable, PSNR rising "
         "with λ)",
         "",
-        *_table(
-            [
-                "λ",
-                "ACC_e %",
-                "PSNR dB",
-                "identity codec PSNR dB",
-                "identity codec label mismatch %",
-                "PSNR(x, x'_q) dB",
-            ],
-            rows,
-        ),
+        *_table(headers, rows),
     ]
     return lines
 
 
 def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["## Attacks on RIC — notebooks 06–08 (implemented from the paper; not reference-checked)", ""]
-    if brute := results.get("06_attack_brute_force"):
+    lines = ["## Attacks on RIC — notebooks 07–09 (implemented from the paper; not reference-checked)", ""]
+    if brute := results.get("07_attack_brute_force"):
         wrong, fig8 = brute["wrong_key_psnr_db"], paper_numbers.RIC_FIG_8
         rows = [
             ["correct key", brute["correct_key_psnr_db"], f"≥ {fig8['correct_at_least']}"],
@@ -352,12 +199,18 @@ def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
             *_table(["", "PSNR dB", "paper (VGGFace2)"], rows),
             "",
         ]
-    if cloud := results.get("07_attack_cloud"):
+    if cloud := results.get("08_attack_cloud"):
         rows = [
-            ["G(Ê(x'_q))", cloud["psnr_db"], _ssim(cloud["ssim"])],
-            ["mean public image", cloud["mean_image_psnr_db"], _ssim(cloud["mean_image_ssim"])],
+            ["G(Ê(x'_q))", cloud["psnr_db"], paper_tables.ssim_cell(cloud["ssim"])],
+            [
+                "mean public image",
+                cloud["mean_image_psnr_db"],
+                paper_tables.ssim_cell(cloud["mean_image_ssim"]),
+            ],
         ]
-        agreement = _percent_interval(cloud["label_agreement"], cloud.get("ci95", {}).get("label_agreement"))
+        agreement = paper_tables.percent_with_interval(
+            cloud["label_agreement"], cloud.get("ci95", {}).get("label_agreement")
+        )
         lines += [
             f"**Cloud attack** — {cloud['n_train_ciphertexts']} training ciphertexts, "
             f"η1 {cloud['eta1']}, η2 {cloud['eta2']}; C labels x̂ as it labelled the ciphertext for "
@@ -366,8 +219,11 @@ def _attacks(results: dict[str, dict[str, Any]]) -> list[str]:
             *_table(["reconstruction", "PSNR dB", "SSIM"], rows),
             "",
         ]
-    if kpa := results.get("08_attack_known_plaintext"):
-        rows = [[row["nae_mode"], row["n_pairs"], row["psnr_db"], _ssim(row["ssim"])] for row in kpa["kpa"]]
+    if kpa := results.get("09_attack_known_plaintext"):
+        rows = [
+            [row["nae_mode"], row["n_pairs"], row["psnr_db"], paper_tables.ssim_cell(row["ssim"])]
+            for row in kpa["kpa"]
+        ]
         largest: dict[tuple[str, str], dict[str, Any]] = {}
         for row in kpa["leak"]:  # the largest K of each (initialisation, NAE mode)
             largest[(row["initialisation"], row["nae_mode"])] = row
@@ -481,8 +337,8 @@ def render(results: dict[str, dict[str, Any]], benchmarks: dict[str, dict[str, A
         lines += [*_table_i(results["03_pgd_robustness_scenarios"]), ""]
     if "jpeg_study" in results.get("02_adaptation_network", {}):
         lines += [_jpeg_study(results["02_adaptation_network"]["jpeg_study"]), ""]
-    if "05_ric_training" in results:
-        lines += [*_ric(results["05_ric_training"]), ""]
+    if "06_ric_protocol" in results:
+        lines += [*_ric(results["06_ric_protocol"], results.get("05_ric_codec")), ""]
     lines += [*_attacks(results), "", "## Throughput", "", *performance_table(benchmarks), ""]
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ One module per idea; the notebooks import what they teach. Three groups:
 - :mod:`helpers.storage`       atomic file writes
 - :mod:`helpers.validation`    argument checks shared by the settings classes
 - :mod:`helpers.paper_numbers` the numbers both papers report, for side-by-side tables
+- :mod:`helpers.paper_tables`  the papers' tables built once from a run's stored results, beside those numbers
 
 **Block-wise encryption and its attacks** (Tanaka 2018; Maung Maung et al. 2019 — notebooks 01–03)
 
@@ -25,9 +26,8 @@ One module per idea; the notebooks import what they teach. Three groups:
 - :mod:`helpers.cryptanalysis` known-plaintext key recovery for the block-wise scheme
 - :mod:`helpers.attacks`       PGD and where its gradient meets the encryption (none, autograd, BPDA, EOT)
 - :mod:`helpers.scenarios`     the five models of Table I, trained and cached in one place
-- :mod:`helpers.paper_tables`  Table I built once from a run's stored results, for notebook and results page
 
-**RIC and its attacks** (Liu et al. 2024 — notebooks 04–08; none of them imports the group above)
+**RIC and its attacks** (Liu et al. 2024 — notebooks 04–09; none of them imports the group above)
 
 - :mod:`helpers.keys`          RIC's secret keys and their SHA-256 derivations
 - :mod:`helpers.nae`           noise-like adversarial examples grown from a key (eqs. 1–4)

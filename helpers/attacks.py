@@ -45,6 +45,11 @@ PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")
   plaintext byte it decrypts to by up to 1.0 (a flipped upper nibble), so it is never evidence about a model
   defended at plaintext ε.
 """
+COMBINED = "autograd+bpda"
+"""An evaluation-only placement: one PGD whose loss is the sum of the ``autograd`` and ``bpda`` losses. Both
+have the exact encryption forward, so the step follows the sum of the two gradients — the lower nibbles'
+path and the upper nibbles' path at once — where each alone follows one of them."""
+EVALUATION_PLACEMENTS = (*PLACEMENTS, COMBINED)
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,30 @@ def expected_cross_entropy(
     return lambda images: torch.stack([F.cross_entropy(view(images), labels) for view in views]).mean()
 
 
+def _check_evaluation_placement(placement: str) -> str:
+    if placement not in EVALUATION_PLACEMENTS:
+        raise ValueError(f"placement must be one of {EVALUATION_PLACEMENTS}, got {placement!r}")
+    return placement
+
+
+def attack_loss(
+    model: nn.Module,
+    labels: torch.Tensor,
+    keys: Sequence[BlockKey | None] | KeySampler,
+    placement: str,
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The loss an evaluation attack ascends on plain images: :func:`expected_cross_entropy` for one of
+    :data:`PLACEMENTS` (but ``encrypted_domain``, which attacks the ciphertext), and for :data:`COMBINED` the
+    sum of the ``autograd`` and ``bpda`` losses (with a :data:`KeySampler`, each draws its own fresh keys)."""
+    if _check_evaluation_placement(placement) == "encrypted_domain":
+        raise ValueError("the encrypted_domain attack perturbs the ciphertext, not the plain image")
+    if placement != COMBINED:
+        return expected_cross_entropy(model, labels, keys, placement)
+    through_lower = expected_cross_entropy(model, labels, keys, "autograd")
+    through_upper = expected_cross_entropy(model, labels, keys, "bpda")
+    return lambda images: through_lower(images) + through_upper(images)
+
+
 def adversarial_predictions(
     model: nn.Module,
     images: torch.Tensor,
@@ -214,11 +243,11 @@ def adversarial_predictions(
     The victim encrypts what it receives with ``victim_key`` (``None``: an unencrypted model). The attacker
     differentiates ``attacker_model`` (default: the victim itself — white box) through ``attacker_keys``
     (default: the victim's key; a :data:`KeySampler`: EOT with fresh keys at every step; the attacker's own
-    key: a transfer attack) with the given
-    placement. For ``encrypted_domain`` the attacker perturbs the victim's ciphertext directly. Whatever the
-    attacker produces is rounded to 8 bits before the victim sees it, as a real image would be.
+    key: a transfer attack) with the given placement (one of :data:`EVALUATION_PLACEMENTS`). For
+    ``encrypted_domain`` the attacker perturbs the victim's ciphertext directly. Whatever the attacker
+    produces is rounded to 8 bits before the victim sees it, as a real image would be.
     """
-    _check_placement(placement)
+    _check_evaluation_placement(placement)
     model.eval()
     surrogate = (attacker_model or model).eval()
     if attacker_keys is None:
@@ -234,7 +263,7 @@ def adversarial_predictions(
             )
             seen = torch.round(adversarial * 255) / 255
         else:
-            loss = expected_cross_entropy(surrogate, labels, keys, placement)
+            loss = attack_loss(surrogate, labels, keys, placement)
             adversarial = pgd(loss, to_float(images), settings, generator=generator)
             seen = model_input(adversarial, victim_key)
         with torch.no_grad():
@@ -276,7 +305,7 @@ def adversarial_mistakes(
     key to the keys the attacker uses (default: the same key, a white-box attacker);
     ``attacker_model`` defaults to the victim (white box) or is the attacker's surrogate (transfer).
     """
-    _check_placement(placement)
+    _check_evaluation_placement(placement)
     device = next(model.parameters()).device
     generator = torch.Generator(device).manual_seed(seed)
     mistakes = []

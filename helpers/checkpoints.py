@@ -287,6 +287,7 @@ def train_or_load(
     train: Callable[[nn.Module], Mapping[str, Any]],
     *,
     cache_dir: Path | None = None,
+    quiet: bool = False,
 ) -> tuple[nn.Module, dict[str, Any], CacheOutcome]:
     """Return a trained model for ``config``, from the cache when a matching checkpoint exists.
 
@@ -296,6 +297,7 @@ def train_or_load(
         build: makes a fresh, untrained model (on the device it should end up on).
         train: trains that model in place and returns its history (JSON-serialisable).
         cache_dir: defaults to ``PPIC_CACHE_DIR`` or ``<repo>/.cache``.
+        quiet: print nothing about the cache (for callers that load many models and summarise).
 
     Returns:
         ``(model, history, outcome)``; the model is in eval mode.
@@ -313,6 +315,6 @@ def train_or_load(
         return (model.eval(), history), {"history": history, "state_dict": model.state_dict()}
 
     (model, history), outcome = _cached_entry(
-        checkpoint_path(name, config, cache_dir), config, "checkpoint", "training", restore, produce
+        checkpoint_path(name, config, cache_dir), config, "checkpoint", "training", restore, produce, quiet
     )
     return model, history, outcome

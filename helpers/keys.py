@@ -2,7 +2,7 @@
 
 In RIC (Liu et al.) the data provider's secret is the seed of the random noisy image (RNI) from which the
 noise-like adversarial example (NAE) is grown. The paper draws that seed from ``[0, 2^32)`` — a key space a
-laptop exhausts (notebook 06). This module's default key is **256 random bits from the operating system's
+laptop exhausts (notebook 07). This module's default key is **256 random bits from the operating system's
 CSPRNG**; any key of at least 128 bits can be given as bytes, an int or hex. The paper's 32-bit seeds are
 supported as an explicitly **weak** "paper" setting, for the brute-force study only.
 

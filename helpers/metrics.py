@@ -95,6 +95,16 @@ def lpips_weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(AlexNet_Weights.DEFAULT.url).name
 
 
+def lpips_status() -> str:
+    """One line for a notebook: whether LPIPS can be measured here, and why not."""
+    weights = lpips_weights_path()
+    if weights.exists():
+        return f"LPIPS: AlexNet (v0.1 linear layers), weights {weights.name}"
+    return (
+        f"LPIPS: not measured — the pretrained AlexNet weights {weights.name} are not in the torch hub cache"
+    )
+
+
 def lpips_distance(reference: torch.Tensor, estimate: torch.Tensor) -> float | None:
     """Mean LPIPS (AlexNet, v0.1 linear layers shipped with torchmetrics), or ``None`` with one printed line
     when the pretrained AlexNet weights are not available locally. Grey images are repeated to 3 channels."""
@@ -136,13 +146,14 @@ class Recovery:
 
 
 def recovery(plaintext: torch.Tensor, decoded: torch.Tensor, *, with_lpips: bool = True) -> Recovery:
-    """PSNR and SSIM (unrounded and 8-bit-rounded) and, where possible, LPIPS of ``decoded``."""
+    """PSNR and SSIM (unrounded and 8-bit-rounded) and, where the weights are available (see
+    :func:`lpips_status`), LPIPS of ``decoded`` — otherwise ``lpips`` is ``None``, silently."""
     rounded = (check_float_images(decoded, "decoded") * 255).round() / 255
     return Recovery(
         psnr_db=psnr_per_image(plaintext, decoded).mean().item(),
         ssim=ssim_per_image(plaintext, decoded).mean().item(),
         psnr_rounded_db=psnr_per_image(plaintext, rounded).mean().item(),
         ssim_rounded=ssim_per_image(plaintext, rounded).mean().item(),
-        lpips=lpips_distance(plaintext, decoded) if with_lpips else None,
+        lpips=lpips_distance(plaintext, decoded) if with_lpips and lpips_weights_path().exists() else None,
         images=len(plaintext),
     )

@@ -6,8 +6,9 @@ Every notebook starts with ::
                             dataset=DATASET)
 
 which prints what is running (profile, device, data source, versions) and seeds the generators. Figures go
-through :meth:`NotebookRun.savefig` into ``figures/<notebook>/`` and the headline numbers through
-:meth:`NotebookRun.write_results` into ``figures/<notebook>/results.json``, both written atomically.
+through :meth:`NotebookRun.savefig` into ``figures/<notebook>/``; the headline numbers are kept with
+:meth:`NotebookRun.record` where they are measured and written by :meth:`NotebookRun.write_results` into
+``figures/<notebook>/results.json``, both written atomically.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class NotebookRun:
     dataset: str | None
     started: float = field(default_factory=time.perf_counter)
     figures: list[str] = field(default_factory=list)
+    recorded: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -105,12 +107,26 @@ class NotebookRun:
         """``figures/<notebook>/results.json``."""
         return self.output_dir / "results.json"
 
-    def write_results(self, results: Mapping[str, Any]) -> None:
-        """Write ``results`` plus the run's context to :attr:`results_path` (atomically).
+    def record(self, **values: Any) -> None:
+        """Keep results where they are measured (``run.record(psnr_db=...)``); :meth:`write_results` writes
+        them. A name recorded twice is a ``ValueError`` (one measurement, one name)."""
+        repeated = sorted(set(values) & set(self.recorded))
+        if repeated:
+            raise ValueError(f"results {repeated} were already recorded in this run")
+        self.recorded.update(values)
+
+    def write_results(self, results: Mapping[str, Any] | None = None) -> None:
+        """Write the :meth:`record`-ed results, ``results`` and the run's context to :attr:`results_path`
+        (atomically).
 
         The context keys — ``notebook``, ``profile``, ``shows_results``, ``device``, ``dataset``, ``seed``,
-        ``wall_seconds``, ``date_utc``, ``versions``, ``figures`` — may not be overridden by ``results``.
+        ``wall_seconds``, ``date_utc``, ``versions``, ``figures`` — may not be overridden, and ``results`` may
+        not repeat a recorded name.
         """
+        repeated = sorted(set(results or {}) & set(self.recorded))
+        if repeated:
+            raise ValueError(f"results {repeated} were already recorded in this run")
+        results = {**self.recorded, **(results or {})}
         context = {
             "notebook": self.notebook,
             "profile": self.profile.name,

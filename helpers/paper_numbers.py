@@ -9,6 +9,14 @@
 
 from __future__ import annotations
 
+# Table I's rows: the paper's name for each scenario.
+TABLE_I_ROWS: dict[str, str] = {
+    "plain": "Plain",
+    "encrypted": "Encrypted",
+    "encrypted_adv": "Encrypted-Adv",
+    "encrypted_dk": "Encrypted-DK",
+    "encrypted_adv_dk": "Encrypted-Adv-DK",
+}
 TABLE_I: dict[str, dict[str, float]] = {
     "plain": {"train_error": 0.006, "test_error": 0.137, "adversarial_error": 1.000},
     "encrypted": {"train_error": 0.011, "test_error": 0.166, "adversarial_error": 0.269},

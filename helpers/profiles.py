@@ -73,16 +73,16 @@ class Profile:
         ric_train_keys: public training keys whose class NAEs the codecs train on.
         ric_test_images: test images per evaluation (``None``: the whole split).
         ric_lambda_sweep: the λ values of Fig. 7's study.
-        brute_force_keys: wrong keys tried on every ciphertext in notebook 06 (the paper: 200).
+        brute_force_keys: wrong keys tried on every ciphertext in notebook 07 (the paper: 200).
         brute_force_images: ciphertexts decoded with each of them (the paper: 100).
-        tiny_keyspace_bits: size of the deliberately tiny key space searched in notebook 06.
-        cloud_attack_train: ciphertexts the curious cloud trains on in notebook 07 (the paper: 4,500).
+        tiny_keyspace_bits: size of the deliberately tiny key space searched in notebook 07.
+        cloud_attack_train: ciphertexts the curious cloud trains on in notebook 08 (the paper: 4,500).
         cloud_attack_test: ciphertexts it is evaluated on (the paper: 500).
         cloud_attack_epochs: epochs of that training.
-        kpa_pairs: numbers of known (ciphertext, plaintext) pairs of notebook 08's sweep.
+        kpa_pairs: numbers of known (ciphertext, plaintext) pairs of notebook 09's sweep.
         kpa_per_image_pairs: the largest pair count also run with per-image NAEs (each costs an optimisation).
         kpa_steps: Adam steps of each U-Net training.
-        leak_ciphertexts: ciphertexts per class averaged in notebook 08's NAE-averaging study.
+        leak_ciphertexts: ciphertexts per class averaged in notebook 09's NAE-averaging study.
     """
 
     name: str
@@ -360,7 +360,7 @@ def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_
         for name in _LOOP_COUNTS
     }
     capped |= dict.fromkeys(_EPOCHS, 1)
-    per_class = max(2, images // 16)  # ciphertexts averaged per class in notebook 08's leak
+    per_class = max(2, images // 16)  # ciphertexts averaged per class in notebook 09's leak
     capped |= {
         "kpa_pairs": tuple(sorted({min(pairs, images) for pairs in profile.kpa_pairs})),
         "leak_ciphertexts": tuple(sorted({min(count, per_class) for count in profile.leak_ciphertexts})),

@@ -30,6 +30,7 @@ from helpers.images import check_float_images, check_image_tensor, check_uint8_i
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, class_naes, random_noisy_images
 from helpers.ric import RicCodec
+from helpers.statistics import rate_interval
 from helpers.validation import check_int
 
 BATCH_SIZE = 500
@@ -120,7 +121,9 @@ class RicProtocol:
         if self.codec.variant == "rni_srl":
             return random_noisy_images(key, shape, range(self.num_classes)).to(self.device)
         if cached:
-            naes, _, _ = cached_class_naes(self.classifier, key, shape, self.num_classes, self.nae_settings)
+            naes, _, _ = cached_class_naes(
+                self.classifier, key, shape, self.num_classes, self.nae_settings, quiet=True
+            )
             return naes
         return class_naes(self.classifier, key, shape, self.num_classes, self.nae_settings).naes
 
@@ -238,6 +241,39 @@ class ProtocolReport:
     decoded: torch.Tensor
     wrong_key_decoded: torch.Tensor
 
+    def numbers(self) -> dict[str, float | int | None]:
+        """The report's measurements (no tensors), flat, as a ``results.json`` stores them; ``ci95`` holds the
+        95 % Wilson intervals of the two accuracies."""
+        images = self.recovery.images
+        return {
+            "acc_plain": self.acc_plain,
+            "acc_encrypted": self.acc_encrypted,
+            "ci95": {
+                "acc_plain": rate_interval(self.acc_plain, images),
+                "acc_encrypted": rate_interval(self.acc_encrypted, images),
+            },
+            "adp": self.adp,
+            "label_mismatch_rate": self.label_mismatch_rate,
+            "mismatch_psnr_db": self.mismatch_psnr_db,
+            **_recovery_numbers(self.recovery),
+            "privacy_psnr_db": self.privacy_psnr_db,
+            "privacy_ssim": self.privacy_ssim,
+            "wrong_key_psnr_db": self.wrong_key_psnr_db,
+            "wrong_key_ssim": self.wrong_key_ssim,
+            "encoder_correlation": self.encoder_correlation,
+        }
+
+
+def _recovery_numbers(recovery: metrics.Recovery) -> dict[str, float | int | None]:
+    return {
+        "psnr_db": recovery.psnr_db,
+        "psnr_rounded_db": recovery.psnr_rounded_db,
+        "ssim": recovery.ssim,
+        "ssim_rounded": recovery.ssim_rounded,
+        "lpips": recovery.lpips,
+        "images": recovery.images,
+    }
+
 
 def evaluate(
     protocol: RicProtocol,
@@ -254,7 +290,7 @@ def evaluate(
     encrypted them (decoding then subtracts the wrong NAE); ``mismatch_psnr_db`` is their mean PSNR.
     ``encoder_correlation``: the mean per-image Pearson correlation of ``u_en`` with ``x`` — how much of the
     plaintext's appearance the encoder keeps (1 for the identity codec), i.e. what a key-free estimate of the
-    noise would reveal (notebook 08).
+    noise would reveal (notebook 09).
     """
     plaintext = to_float(check_uint8_images(images)).to(protocol.device)
     labels = protocol.check_labels(labels, len(plaintext))
@@ -299,6 +335,10 @@ class LsbReport:
     recovery: metrics.Recovery
     ciphertext: torch.Tensor
     recovered: torch.Tensor
+
+    def numbers(self) -> dict[str, float | int | None]:
+        """The report's measurements (no tensors), as a ``results.json`` stores them."""
+        return {"acc_encrypted": self.acc_encrypted, **_recovery_numbers(self.recovery)}
 
 
 @torch.no_grad()

@@ -20,8 +20,8 @@ recovered image must resolve steps of a fraction of 1/255 — beyond bfloat16's 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from helpers import ric
 from helpers.checkpoints import CacheOutcome, code_fingerprint, state_fingerprint, train_or_load
-from helpers.classifiers import CloudClassifier, cloud_classifier
+from helpers.classifiers import CloudClassifier, cloud_classifier, resolve_dataset
 from helpers.data import ImageData, load_dataset
 from helpers.images import to_float
 from helpers.keys import SecretKey
@@ -43,6 +43,7 @@ PAPER_BETA = 10.0
 PAPER_G2 = 5.0
 PAPER_LEARNING_RATE = 1e-4
 PAPER_BATCH_SIZE = 64
+HELD_OUT_IMAGES = 250  # test images every training curve is measured on
 
 
 def training_keys(count: int, seed: int = 0) -> list[SecretKey]:
@@ -305,9 +306,11 @@ def train_or_load_codec(
     nae_settings: NaeSettings,
     *,
     progress: bool = True,
+    quiet: bool = False,
 ) -> TrainedCodec:
     """:func:`train_codec` through the checkpoint cache, keyed by the data, the classifier's weights, the
-    NAE settings, the training configuration, the device type and the code."""
+    NAE settings, the training configuration, the device type and the code (``quiet``: no line about the
+    cache)."""
     device = next(classifier.parameters()).device
     channels = train.images.shape[1]
     description = {
@@ -345,7 +348,7 @@ def train_or_load_codec(
         return history.to_dict()
 
     name = f"ric-{train.name}-{config.variant}"
-    codec, history, outcome = train_or_load(name, description, build, fit)
+    codec, history, outcome = train_or_load(name, description, build, fit, quiet=quiet)
     return TrainedCodec(codec, config, RicHistory.from_dict(history), outcome)
 
 
@@ -378,19 +381,95 @@ class RicSetup:
     def num_classes(self) -> int:
         return len(self.test.classes)
 
+    def describe(self) -> str:
+        """Two lines: C's test accuracy and the codec's training data; the training keys' NAEs."""
+        success = self.bank.success.float().mean()
+        return (
+            f"{self.dataset}: C test accuracy {self.cloud.test_accuracy:.3f} | codec trains on "
+            f"{self.train.describe()}\n  NAEs: {self.nae_settings.steps} steps, g1 {self.nae_settings.g1}; "
+            f"{self.bank.naes.shape[0]} public training keys × {self.num_classes} classes, success "
+            f"{success:.3f} ({self.bank.cache_hits} keys from the cache)"
+        )
+
+    @property
+    def held_out(self) -> ImageData:
+        """The test images every codec's training curve is measured on (the first 250)."""
+        return self.test.head(HELD_OUT_IMAGES)
+
     def train_codec(
-        self, config: RicTrainingConfig, *, images: int | None = None, progress: bool = True
+        self,
+        config: RicTrainingConfig,
+        *,
+        images: int | None = None,
+        progress: bool = True,
+        quiet: bool = False,
     ) -> TrainedCodec:
         """:func:`train_or_load_codec` on the first ``images`` training images (all for ``None``)."""
         return train_or_load_codec(
             self.cloud.model,
             self.train.head(images),
-            self.test.head(250),
+            self.held_out,
             self.bank,
             config,
             self.nae_settings,
             progress=progress,
+            quiet=quiet,
         )
+
+    def train_codecs(
+        self, configs: Mapping[str, RicTrainingConfig], *, progress: bool = True
+    ) -> dict[str, TrainedCodec]:
+        """Train or load every codec of ``configs`` (by name); print one line: how many the cache held."""
+        codecs = {
+            name: self.train_codec(config, progress=progress, quiet=True) for name, config in configs.items()
+        }
+        hits = sum(codec.cache.status == "hit" for codec in codecs.values())
+        print(
+            f"{len(codecs)} codec(s) on {self.dataset}: {hits} loaded from the checkpoint cache, "
+            f"{len(codecs) - hits} trained"
+        )
+        return codecs
+
+    def held_out_psnr(self, codec: RicCodec) -> float:
+        """PSNR (dB) of ``codec`` on :attr:`held_out` with the training keys' NAEs: what every training curve
+        measures, so that a baseline (e.g. :class:`~helpers.ric.IdentityCodec`) can be drawn beside them."""
+        return _evaluate(codec, self.cloud.model, self.held_out, self.bank)[0]
+
+
+def study_datasets(choice: str) -> tuple[str, str]:
+    """The main data set for ``choice`` (see :func:`~helpers.classifiers.resolve_dataset`) and the second one
+    of Table 3: MNIST, or CIFAR-10 when MNIST is the main one."""
+    primary = resolve_dataset(choice)
+    return primary, "cifar10" if primary == "mnist" else "mnist"
+
+
+def study_configs(main: RicTrainingConfig, profile: Profile) -> dict[str, RicTrainingConfig]:
+    """Every codec of the course's RIC study, by name:
+
+    ``main``; ``control`` (the other initialisation); ``probe`` (the profile's ``ric_probe_epochs``, when
+    set); the Table 4 variants ``rni_srl`` and ``nae_no_srl``; ``λ=<value>`` for Fig. 7's λ values other than
+    ``main.lam`` — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the
+    main codec, the control and the variants (``seed <s>`` alone for the main codec). Notebook 05 trains
+    them, notebook 06 evaluates them; both take the list from here.
+    """
+    other = "pytorch" if main.initialisation == "identity" else "identity"
+    seeds = (main.seed + 1, main.seed + 2)
+    configs = {"main": main, "control": replace(main, initialisation=other)}
+    configs |= {f"seed {seed}": replace(main, seed=seed) for seed in seeds}
+    if profile.ric_probe_epochs:
+        configs["probe"] = replace(main, epochs=profile.ric_probe_epochs)
+    configs |= {name: replace(main, variant=name) for name in ric.VARIANTS if name != main.variant}
+    configs |= {f"λ={lam}": replace(main, lam=lam) for lam in profile.ric_lambda_sweep if lam != main.lam}
+    for name in ("control", *(name for name in ric.VARIANTS if name != main.variant)):
+        configs |= {f"{name}, seed {seed}": replace(configs[name], seed=seed) for seed in seeds}
+    return configs
+
+
+def seed_group(configs: dict[str, RicTrainingConfig], name: str) -> list[str]:
+    """The names of ``name``'s codec and its extra seeds in :func:`study_configs` (``main``: the ``seed <s>``
+    codecs), in seed order."""
+    prefix = "seed " if name == "main" else f"{name}, seed "
+    return [name, *(other for other in configs if other.startswith(prefix))]
 
 
 def prepare(

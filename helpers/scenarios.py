@@ -20,6 +20,7 @@ from helpers.attacks import AdversarialRecipe, PGDSettings, madry_adversary
 from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData
 from helpers.encryption import BlockKey
+from helpers.paper_numbers import TABLE_I_ROWS
 from helpers.profiles import Profile
 from helpers.training import (
     KeyPolicy,
@@ -50,16 +51,14 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    scenario.name: scenario
-    for scenario in (
-        Scenario("plain", "Plain", encrypted=False, adversarial=False, different_keys=False),
-        Scenario("encrypted", "Encrypted", encrypted=True, adversarial=False, different_keys=False),
-        Scenario("encrypted_adv", "Encrypted-Adv", encrypted=True, adversarial=True, different_keys=False),
-        Scenario("encrypted_dk", "Encrypted-DK", encrypted=True, adversarial=False, different_keys=True),
-        Scenario(
-            "encrypted_adv_dk", "Encrypted-Adv-DK", encrypted=True, adversarial=True, different_keys=True
-        ),
+    name: Scenario(
+        name,
+        TABLE_I_ROWS[name],
+        encrypted=name != "plain",
+        adversarial="_adv" in name,
+        different_keys=name.endswith("_dk"),
     )
+    for name in TABLE_I_ROWS
 }
 
 

@@ -74,3 +74,13 @@ def paired_difference_interval(
     below = math.sqrt(max(0.0, (p1 - low1) ** 2 - 2 * phi * (p1 - low1) * (high2 - p2) + (high2 - p2) ** 2))
     above = math.sqrt(max(0.0, (high1 - p1) ** 2 - 2 * phi * (high1 - p1) * (p2 - low2) + (p2 - low2) ** 2))
     return max(-1.0, p1 - p2 - below), min(1.0, p1 - p2 + above)
+
+
+def mean_and_sd(values: Sequence[float]) -> dict[str, float]:
+    """``{"mean", "sd"}`` of a few repeated measurements (e.g. one per seed); ``sd`` is the sample standard
+    deviation (n − 1), so two values at least."""
+    numbers = [check_finite_number(value, "values") for value in values]
+    if len(numbers) < 2:
+        raise ValueError(f"values must hold at least two measurements, got {len(numbers)}")
+    mean = math.fsum(numbers) / len(numbers)
+    return {"mean": mean, "sd": math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (len(numbers) - 1))}

@@ -445,7 +445,7 @@ def plain_resnet18(
     train: ImageData, test: ImageData, *, width: float, epochs: int, seed: int = 0, progress: bool = True
 ) -> TrainedClassifier:
     """The Plain ResNet18 of Table I on plain CIFAR-10 images with the paper's schedule: one recipe and one
-    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–08)."""
+    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–09)."""
     return train_or_load_classifier(
         "plain",
         lambda: networks.ResNet18(width=width),

@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from torch import nn
 
 from helpers.attacks import (
+    COMBINED,
     AdversarialRecipe,
     PGDSettings,
     adversarial_error,
     adversarial_mistakes,
+    attack_loss,
     attacked_view,
     ciphertext_attack_plaintext_change,
     encrypt_float,
@@ -130,6 +132,28 @@ def test_bpda_passes_gradient_where_none_passes_none(cifar_test):
     assert (
         attacked_view(model, key, "encrypted_domain") is model and attacked_view(model, None, "bpda") is model
     )
+
+
+def test_the_combined_placement_follows_the_sum_of_the_autograd_and_bpda_gradients(cifar_test):
+    torch.manual_seed(0)
+    model = encrypted_resnet18(width=0.125).eval()
+    images, labels, key = to_float(cifar_test.images[:8]), cifar_test.labels[:8], BlockKey.from_seed(1)
+
+    def gradient(placement: str) -> torch.Tensor:
+        x = images.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(attack_loss(model, labels, [key], placement)(x), x)
+        return grad
+
+    autograd, bpda, combined = gradient("autograd"), gradient("bpda"), gradient(COMBINED)
+    torch.testing.assert_close(combined, autograd + bpda)
+    assert (combined.sign() != autograd.sign()).float().mean() > 0.05  # not either gradient alone
+    assert (combined.sign() != bpda.sign()).float().mean() > 0.05
+    with pytest.raises(ValueError, match="placement must be one of"):
+        pgd_adversary(PGDSettings(epsilon=0.1, alpha=0.01, steps=1), COMBINED)  # evaluation only
+    with pytest.raises(ValueError, match="ciphertext"):
+        attack_loss(model, labels, [key], "encrypted_domain")
+    with pytest.raises(ValueError, match="placement"):
+        attack_loss(model, labels, [key], "autograd+none")
 
 
 def test_autograd_gradient_only_sees_lower_nibbles():

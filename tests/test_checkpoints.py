@@ -253,3 +253,10 @@ def test_a_module_edited_under_a_running_process_is_refused_not_hashed(monkeypat
     monkeypatch.setattr(checkpoints.inspect, "getsource", shifted)
     with pytest.raises(RuntimeError, match="restart the kernel"):
         code_fingerprint(training.plain_resnet18)
+
+
+def test_a_quiet_cache_prints_nothing_but_still_reports_what_it_did(tmp_path, capsys):
+    counter = Counter()
+    _, _, outcome = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path, quiet=True)
+    _, _, again = train_or_load("toy", CONFIG, counter.build, counter.train, cache_dir=tmp_path, quiet=True)
+    assert (outcome.status, again.status) == ("miss", "hit") and capsys.readouterr().out == ""

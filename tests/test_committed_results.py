@@ -81,3 +81,13 @@ def test_eot_with_fresh_keys_breaks_the_dk_model_well_beyond_its_clean_error(tab
     attack without random start leaves the images, and so the clean error, unchanged) by a clear margin."""
     attacks = table_i["scenarios"]["encrypted_dk"]["adversarial_error"]
     assert attacks["bpda"] >= attacks["none_no_random_start"] + 0.1
+
+
+def test_both_gradients_combined_beat_either_alone_where_both_carry_one(table_i):
+    """Section 4: on Encrypted-Adv and Encrypted-DK the combined attack (`autograd+bpda`) breaks more images
+    than `autograd` or `bpda` alone, and it counts in the worst case."""
+    for name in ("encrypted_adv", "encrypted_dk"):
+        row = table_i["scenarios"][name]
+        attacks = row["adversarial_error"]
+        assert attacks["autograd+bpda"] > max(attacks["autograd"], attacks["bpda"]), name
+        assert "autograd+bpda" in row["worst_over"] and attacks["worst"] >= attacks["autograd+bpda"]

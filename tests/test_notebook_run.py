@@ -57,3 +57,20 @@ def test_tables_carry_the_profile_and_the_smoke_warning():
     table = smoke.table("T", ["a", "b"], [[1, 0.25], [True, "x"]])
     assert "profile `smoke`" in table and SMOKE_WARNING in table
     assert "| 1 | 0.250 |" in table and "| yes | x |" in table
+
+
+def test_results_are_recorded_where_they_are_measured_and_written_once():
+    run = NotebookRun.start("99_demo", profile="smoke", device="cpu")
+    run.record(psnr_db=40.0, seeds=[0, 1])
+    run.record(adp=0.0)
+    with pytest.raises(ValueError, match="already recorded"):
+        run.record(adp=1.0)
+    with pytest.raises(ValueError, match="already recorded"):
+        run.write_results({"psnr_db": 1.0})
+    run.write_results({"extra": True})
+    written = json.loads(run.results_path.read_text())
+    assert written["psnr_db"] == 40.0 and written["seeds"] == [0, 1] and written["adp"] == 0.0
+    assert written["extra"] is True
+    run.record(profile="paper")  # a context name is refused when written, not silently kept
+    with pytest.raises(ValueError, match="context keys"):
+        run.write_results()

@@ -60,9 +60,15 @@ def _check_03(results: dict) -> None:
     assert "encrypted_domain" in other and not valid & other
     for name, row in results["scenarios"].items():
         attacks = row["adversarial_error"]
-        assert {"none", "none_no_random_start", "autograd", "bpda", "encrypted_domain", "worst"} <= set(
-            attacks
-        )
+        assert {
+            "none",
+            "none_no_random_start",
+            "autograd",
+            "bpda",
+            "autograd+bpda",
+            "encrypted_domain",
+            "worst",
+        } <= set(attacks)
         assert set(row["worst_over"]) <= valid
         # the worst case is per image over the valid attacks: never below any of them, never above their sum
         singles = [attacks[attack] for attack in row["worst_over"]]
@@ -99,6 +105,31 @@ def _check_04(results: dict) -> None:
 
 
 def _check_05(results: dict) -> None:
+    """The study's codecs, each with its curve; the identity codec measured on the same held-out images."""
+    assert {
+        "config",
+        "codecs",
+        "identity_held_out_psnr_db",
+        "target_held_out_psnr_db",
+        "train_images",
+    } <= set(results)
+    codecs = results["codecs"]
+    groups = ("main", "control", "rni_srl", "nae_no_srl")
+    seeds = {f"{name}, seed {seed}" for name in groups[1:] for seed in (1, 2)}
+    assert {*groups, "seed 1", "seed 2", *seeds} <= set(codecs)
+    for name, codec in codecs.items():
+        epochs = codec["changes"].get("epochs", results["config"]["epochs"])
+        assert len(codec["eval_psnr_db_by_epoch"]) == epochs
+        assert codec["cache"] in {"hit", "miss", "corrupt", "mismatch"}
+        base, _, seed = name.partition(", seed ")
+        if seed:  # another seed of a study codec: that codec's changes, and the seed
+            assert codec["changes"] == {**codecs[base]["changes"], "seed": int(seed)}, name
+        elif name != "main" and not name.startswith("main ("):  # one setting away from the main codec
+            assert len(codec["changes"]) == 1, name
+    assert str(results["config"]["lam"]) in results["identity_held_out_psnr_db"]
+
+
+def _check_06(results: dict) -> None:
     assert {
         "dataset",
         "acc_plain",
@@ -115,32 +146,36 @@ def _check_05(results: dict) -> None:
         "ablation",
         "lambda_sweep",
         "cross_dataset",
-        "epochs",
-        "train_seconds",
-    } <= set(results)
-    assert set(results["ablation"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
-    assert {"lambda", "acc_encrypted", "psnr_db"} <= set(results["lambda_sweep"][0])
-    assert {"psnr_db", "ssim"} == set(results["lsb_baseline"]) - {"acc_encrypted"}
-    assert 0 <= results["label_mismatch_rate"] <= 1
-    assert {
         "identity_baseline",
+        "identity_codec",
         "init_control",
         "ssim_convention",
         "nae_drift",
         "encoder_correlation",
+        "seeds",
+        "seed_psnr_db",
+        "target_psnr_db",
+        "convergence_probe",
+        "ci95",
     } <= set(results)
-    assert set(results["identity_baseline"]) == {str(row["lambda"]) for row in results["lambda_sweep"]}
-    assert {"identity_psnr_db", "encoder_correlation", "identity_label_mismatch_rate"} <= set(
+    assert set(results["ablation"]) == set(results["ablation_seeds"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
+    for over_seeds in (*results["ablation_seeds"].values(), results["init_control"]["over_seeds"]):
+        assert len(over_seeds["seeds"]) == len(set(over_seeds["seeds"])) == len(over_seeds["psnr_db"]) >= 3
+        assert min(over_seeds["psnr_db"]) <= over_seeds["mean"] <= max(over_seeds["psnr_db"])
+    assert {"lambda", "acc_encrypted", "psnr_db", "identity_psnr_db", "encoder_correlation"} <= set(
         results["lambda_sweep"][0]
     )
-    assert {"seeds", "seed_psnr_db", "target_psnr_db", "convergence_probe", "ci95"} <= set(results)
+    assert set(results["identity_baseline"]) == {str(row["lambda"]) for row in results["lambda_sweep"]}
+    assert 0 <= results["label_mismatch_rate"] <= 1
+    assert results["identity_codec"]["encoder_correlation"] > 0.999  # u_en = x
     seeds = [row["seed"] for row in results["seeds"]]
     assert len(seeds) >= 3 and len(set(seeds)) == len(seeds)
-    low, high = results["ci95"]["acc_encrypted"]
-    assert 0 <= low <= results["acc_encrypted"] <= high <= 1
+    for report in (results, *results["per_dataset"].values()):
+        low, high = report["ci95"]["acc_encrypted"]
+        assert 0 <= low <= report["acc_encrypted"] <= high <= 1
 
 
-def _check_06(results: dict) -> None:
+def _check_07(results: dict) -> None:
     assert {
         "correct_key_psnr_db",
         "wrong_key_psnr_db",
@@ -154,7 +189,7 @@ def _check_06(results: dict) -> None:
     assert {"mean", "min", "max"} == set(results["wrong_key_psnr_db"])
 
 
-def _check_07(results: dict) -> None:
+def _check_08(results: dict) -> None:
     assert {"psnr_db", "ssim", "n_train_ciphertexts", "eta1", "eta2", "label_agreement", "ci95"} <= set(
         results
     )
@@ -162,7 +197,7 @@ def _check_07(results: dict) -> None:
     assert 0 <= low <= results["label_agreement"] <= high <= 1
 
 
-def _check_08(results: dict) -> None:
+def _check_09(results: dict) -> None:
     assert {"kpa", "leak", "nae_averaging_leak"} <= set(results)
     assert {row["nae_mode"] for row in results["kpa"]} == {"per_key_class", "per_image"}
     assert {(row["initialisation"], row["nae_mode"]) for row in results["leak"]} == {
@@ -190,10 +225,11 @@ NOTEBOOK_CHECKS = {
     "02_adaptation_network": _check_02,
     "03_pgd_robustness_scenarios": _check_03,
     "04_noise_like_adversarial_examples": _check_04,
-    "05_ric_training": _check_05,
-    "06_attack_brute_force": _check_06,
-    "07_attack_cloud": _check_07,
-    "08_attack_known_plaintext": _check_08,
+    "05_ric_codec": _check_05,
+    "06_ric_protocol": _check_06,
+    "07_attack_brute_force": _check_07,
+    "08_attack_cloud": _check_08,
+    "09_attack_known_plaintext": _check_09,
 }
 
 

@@ -19,9 +19,9 @@ def _run(notebook: str, **values) -> dict:
 
 
 def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
-    (tmp_path / "06_attack_brute_force").mkdir()
+    (tmp_path / "07_attack_brute_force").mkdir()
     brute = _run(
-        "06_attack_brute_force",
+        "07_attack_brute_force",
         correct_key_psnr_db=41.234,
         wrong_key_psnr_db={"mean": 6.5, "min": 6.25, "max": 6.75},
         n_keys=40,
@@ -30,7 +30,7 @@ def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
         tiny_keyspace_bits=10,
         tiny_keyspace_found=True,
     )
-    (tmp_path / "06_attack_brute_force" / "results.json").write_text(json.dumps(brute))
+    (tmp_path / "07_attack_brute_force" / "results.json").write_text(json.dumps(brute))
     (tmp_path / "benchmarks").mkdir()
     record = {
         "device": "cpu (2 threads)",
@@ -42,7 +42,7 @@ def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
     readme.write_text("intro\n<!-- performance -->\nold\n<!-- /performance -->\nend\n")
 
     page = results_page.write(tmp_path, readme).read_text()
-    assert "| 06_attack_brute_force | quick | cuda (NVIDIA H100) | 2026-11-25 | 12 s | cifar10 |" in page
+    assert "| 07_attack_brute_force | quick | cuda (NVIDIA H100) | 2026-11-25 | 12 s | cifar10 |" in page
     assert "| correct key | 41.234 |" in page and "6.50 / 6.25 / 6.75" in page
     assert f"{paper_numbers.RIC_FIG_8['wrong_mean']}" in page
     table = readme.read_text()
@@ -59,13 +59,24 @@ def test_the_committed_results_page_is_up_to_date():
 
 def test_every_committed_ric_number_appears_on_the_page():
     page = (FIGURES / "README.md").read_text()
-    ric = json.loads((FIGURES / "05_ric_training" / "results.json").read_text())
+    ric = json.loads((FIGURES / "06_ric_protocol" / "results.json").read_text())
     assert f"{ric['psnr_db']:.3f}" in page and f"{ric['ssim']:.4f}" in page
     assert f"{ric['seed_psnr_db']['mean']:.3f} ± {ric['seed_psnr_db']['sd']:.3f}" in page
     assert f"{ric['convergence_probe']['psnr_db']:.3f}" in page
-    assert f"({ric['target_psnr_db']:.2f} dB)" in page
+    assert f"({ric['target_psnr_db']:.2f} dB on the test images)" in page
+    assert (
+        f"{ric['identity_codec']['psnr_db']:.3f}" in page and f"{ric['init_control']['psnr_db']:.3f}" in page
+    )
     for variant, values in ric["ablation"].items():
-        assert f"| {variant} | {values['adp']:.3f} | {values['psnr_db']:.3f} | {values['ssim']:.4f} |" in page
+        over_seeds = ric["ablation_seeds"][variant]
+        assert (
+            f"| {variant} | {values['adp']:.3f} | {values['psnr_db']:.3f} | "
+            f"{over_seeds['mean']:.3f} ± {over_seeds['sd']:.3f} ({len(over_seeds['seeds'])}) | "
+            f"{values['ssim']:.4f} |"
+        ) in page
+    codec = json.loads((FIGURES / "05_ric_codec" / "results.json").read_text())
+    curve = codec["codecs"]["main"]["eval_psnr_db_by_epoch"]
+    assert ", ".join(f"{value:.2f}" for value in curve) in page
 
 
 def test_a_readme_without_markers_is_refused(tmp_path):

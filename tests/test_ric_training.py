@@ -1,6 +1,8 @@
 """RIC training on real MNIST: a short run raises recovery PSNR and keeps ADP at 0; a wrong key decodes to
 noise; the checkpoint cache returns the same codec; bad configurations fail clearly."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -97,3 +99,26 @@ def test_the_checkpoint_cache_returns_the_trained_codec(mnist_classifier, mnist_
 def test_bad_configuration_gives_clear_errors(overrides, message):
     with pytest.raises(ValueError, match=message):
         RicTrainingConfig(**overrides)
+
+
+def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
+    from dataclasses import asdict
+
+    from helpers.profiles import get_profile
+    from helpers.ric_training import seed_group, study_configs
+
+    profile = get_profile("quick")
+    main = RicTrainingConfig.for_profile(profile, lam=0.8, seed=5)
+    configs = study_configs(main, profile)
+    assert configs["main"] == main and configs["probe"].epochs == profile.ric_probe_epochs
+    assert {f"λ={lam}" for lam in profile.ric_lambda_sweep if lam != 0.8} <= set(configs)
+    for name, config in configs.items():
+        changed = {key for key, value in asdict(config).items() if value != asdict(main)[key]}
+        base, _, seed = name.partition(", seed ")
+        if seed:
+            assert config == replace(configs[base], seed=int(seed)) and int(seed) in (6, 7)
+        elif name != "main":
+            assert len(changed) == 1, name
+    assert seed_group(configs, "main") == ["main", "seed 6", "seed 7"]
+    assert seed_group(configs, "rni_srl") == ["rni_srl", "rni_srl, seed 6", "rni_srl, seed 7"]
+    assert [configs[name].seed for name in seed_group(configs, "control")] == [5, 6, 7]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.statistics import paired_difference_interval, rate_interval, wilson_interval
+from helpers.statistics import mean_and_sd, paired_difference_interval, rate_interval, wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,8 @@ def test_intervals_contain_the_rate_and_shrink_with_more_trials():
         (lambda: rate_interval(1.2, 10), ValueError, "rate"),
         (lambda: rate_interval(float("nan"), 10), ValueError, "rate"),
         (lambda: wilson_interval(1, 10, z=0.0), ValueError, "z"),
+        (lambda: mean_and_sd([1.0]), ValueError, "at least two"),
+        (lambda: mean_and_sd([1.0, float("inf")]), ValueError, "values"),
     ],
 )
 def test_bad_input_gives_clear_errors(call, error, message):
@@ -83,3 +85,10 @@ def test_paired_interval_needs_one_outcome_per_item():
         paired_difference_interval([0.3, 1.0], [True, False])  # rates, not outcomes
     with pytest.raises(ValueError, match="True/False"):
         paired_difference_interval([True, 2], [True, False])
+
+
+def test_mean_and_sd_use_the_sample_standard_deviation():
+    summary = mean_and_sd([40.751, 36.466, 35.764])
+    assert summary["mean"] == pytest.approx(37.660333, abs=1e-6)
+    assert summary["sd"] == pytest.approx(2.699, abs=1e-3)  # n − 1, as torch.std and the tables
+    assert mean_and_sd([2.0, 2.0]) == {"mean": 2.0, "sd": 0.0}
