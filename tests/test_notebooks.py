@@ -20,6 +20,7 @@ import pytest
 from papermill.parameterize import parameterize_notebook
 
 from helpers.paths import figures_dir, repository_root
+from helpers.profiles import get_profile
 
 NOTEBOOKS = sorted((repository_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -155,9 +156,10 @@ def _check_06(results: dict) -> None:
         "seeds",
         "seed_psnr_db",
         "target_psnr_db",
-        "convergence_probe",
         "ci95",
     } <= set(results)
+    if get_profile(results["profile"]).ric_probe_epochs:  # the paper profile has no probe
+        assert "convergence_probe" in results
     assert set(results["ablation"]) == set(results["ablation_seeds"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
     for over_seeds in (*results["ablation_seeds"].values(), results["init_control"]["over_seeds"]):
         assert len(over_seeds["seeds"]) == len(set(over_seeds["seeds"])) == len(over_seeds["psnr_db"]) >= 3
