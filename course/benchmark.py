@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from helpers import paths
 from helpers.attacks import PGDSettings, pgd
 from helpers.data import load_dataset
-from helpers.encryption import BlockKey, decrypt, encrypt
+from helpers.encryption import BlockKey, KeyPolicy, decrypt, encrypt, model_input
 from helpers.images import to_float
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, class_naes, image_naes
@@ -44,7 +44,7 @@ from helpers.ric import PAPER_WIDTH, RicCodec
 from helpers.ric_protocol import RicProtocol
 from helpers.runtime import describe_device, library_versions, resolve_device, resolve_precision
 from helpers.storage import atomic_write_json
-from helpers.training import KeyPolicy, TrainingConfig, model_input, prepare_model, train_classifier
+from helpers.training import TrainingConfig, prepare_model, train_classifier
 
 
 def time_once(function: Callable[[], object], device: torch.device) -> float:

@@ -5,7 +5,8 @@ The notebooks are committed **with** the outputs of a clean run of a profile who
 ``python -m course.run --write-back``), so a reader sees the figures and numbers before running
 anything. A committed notebook must therefore be: under 2 MB; free of error outputs, of papermill's injected
 cell and of machine paths; built on the ``python3`` kernel with one ``parameters`` cell naming ``PROFILE``,
-``DEVICE``, ``SEED`` and ``INTERACTIVE``; and open with "What you will learn" and contain "What we learned".
+``DEVICE``, ``PRECISION``, ``SEED`` and ``INTERACTIVE``; open with "What you will learn" and contain "What
+we learned"; and record each result name (``run.record(name=...)``) in one place only.
 
 Used by the pre-commit hook and by ``tests/test_environment.py``; standard library only. Exits 1 and prints
 one line per problem when a notebook breaks the policy.
@@ -13,6 +14,7 @@ one line per problem when a notebook breaks the policy.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -37,7 +39,7 @@ def problems(path: Path) -> list[str]:
         found.append(f"{len(parameters)} cells tagged 'parameters' (need exactly one)")
     else:
         source = "".join(parameters[0]["source"])
-        for name in ("PROFILE", "DEVICE", "INTERACTIVE", "SEED"):
+        for name in ("PROFILE", "DEVICE", "PRECISION", "INTERACTIVE", "SEED"):
             if not re.search(rf"^{name} = ", source, re.M):
                 found.append(f"the parameters cell lacks {name}")
     if any("injected-parameters" in cell["metadata"].get("tags", []) for cell in cells):
@@ -59,7 +61,37 @@ def problems(path: Path) -> list[str]:
         found.append("the first cell is not the 'What you will learn' introduction")
     if not any("What we learned" in text for text in markdown):
         found.append("no 'What we learned' section")
+    code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    found += [
+        f"result {name!r} is recorded {count} times"
+        for name, count in _recorded_names(code).items()
+        if count > 1
+    ]
     return found
+
+
+def _recorded_names(code_cells: list[str]) -> dict[str, int]:
+    """How many ``run.record(...)`` calls name each result, over the notebook's code (IPython magics and
+    shell lines dropped; a cell that does not parse is skipped — running it reports that)."""
+    counts: dict[str, int] = {}
+    for source in code_cells:
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            is_record = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "run"
+            )
+            for keyword in node.keywords if is_record else []:
+                if keyword.arg is not None:
+                    counts[keyword.arg] = counts.get(keyword.arg, 0) + 1
+    return counts
 
 
 def main(arguments: list[str]) -> int:

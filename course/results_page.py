@@ -64,13 +64,20 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
             name,
             run["profile"],
             run["device"],
+            run["precision"],
             run["date_utc"][:10],
             f"{run['wall_seconds']:,.0f} s",
             run.get("dataset") or "–",
         ]
         for name, run in results.items()
     ]
-    return ["## Runs", "", *_table(["notebook", "profile", "device", "date", "wall time", "data set"], rows)]
+    return [
+        "## Runs",
+        "",
+        *_table(
+            ["notebook", "profile", "device", "training precision", "date", "wall time", "data set"], rows
+        ),
+    ]
 
 
 def _convergence_note(run: dict[str, Any]) -> str:

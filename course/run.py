@@ -6,12 +6,14 @@ Usage::
     python -m course.run --profile smoke      # what CI runs
     python -m course.run --profile paper_dry_run  # the paper settings, every loop cut short (CI too)
     python -m course.run --only 1 3           # a selection, by number (1 or 01)
+    python -m course.run --precision fp32     # train in float32 even where bf16 is native
     python -m course.run --write-back         # also refresh the outputs stored in notebooks/
 
 Executed copies go to ``build/notebooks/<profile>/`` (``PPIC_BUILD_DIR``). Figures and ``results.json`` of a
 ``quick`` or ``paper`` run go to ``figures/<notebook>/``; a ``smoke`` or ``paper_dry_run`` run writes them
 under ``build/smoke-figures/`` instead, so it never replaces the committed results (``PPIC_FIGURES_DIR`` names
-another folder for any profile). Unknown notebook numbers and devices are refused before any kernel starts.
+another folder for any profile). Unknown notebook numbers, devices and precisions are refused before any
+kernel starts.
 While a notebook runs, each code cell's start is printed with its number and the elapsed time. The run stops
 at the first failing notebook, prints the failing cell and exits with status 1. After a successful run the
 results page ``README.md`` of the figures folder (and, for the committed ``figures/``, the README's
@@ -38,7 +40,7 @@ from papermill.exceptions import PapermillExecutionError
 from course import results_page
 from helpers import paths
 from helpers.profiles import PROFILES, get_profile
-from helpers.runtime import resolve_device
+from helpers.runtime import PRECISIONS, resolve_device
 from helpers.storage import atomic_write_text
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -129,7 +131,15 @@ def clean_for_commit(notebook: nbformat.NotebookNode, profile: str) -> nbformat.
     return notebook
 
 
-def execute(notebook: Path, output: Path, profile: str, device: str, *, progress: bool = True) -> float:
+def execute(
+    notebook: Path,
+    output: Path,
+    profile: str,
+    device: str,
+    *,
+    precision: str = "auto",
+    progress: bool = True,
+) -> float:
     """Run one notebook with papermill; return its wall time in seconds."""
     start = time.perf_counter()
     hooks = {}
@@ -139,7 +149,7 @@ def execute(notebook: Path, output: Path, profile: str, device: str, *, progress
     papermill.execute_notebook(
         str(notebook),
         str(output),
-        parameters={"PROFILE": profile, "DEVICE": device, "INTERACTIVE": False},
+        parameters={"PROFILE": profile, "DEVICE": device, "PRECISION": precision, "INTERACTIVE": False},
         kernel_name="python3",
         cwd=str(notebook.parent),
         progress_bar=False,
@@ -155,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", default="quick", choices=sorted(PROFILES), help="run profile (default: quick)"
     )
     parser.add_argument("--device", default="auto", help="'auto' (cuda when present), 'cpu' or 'cuda'")
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=PRECISIONS,
+        help="training precision: 'auto' (bf16 where the device computes it natively, else fp32)",
+    )
     parser.add_argument("--only", nargs="+", metavar="N", help="run only these notebooks, e.g. 1 3 or 01 03")
     parser.add_argument(
         "--notebooks-dir", type=Path, help="folder of numbered notebooks (default: <repo>/notebooks)"
@@ -192,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = paths.results_dir(profile.shows_results)
 
     print(
-        f"Executing {len(notebooks)} notebook(s), profile '{args.profile}', device '{args.device}'; "
+        f"Executing {len(notebooks)} notebook(s), profile '{args.profile}', device '{args.device}', "
+        f"precision '{args.precision}'; "
         f"figures and results go to {figures}"
     )
     total = 0.0
@@ -200,7 +217,14 @@ def main(argv: list[str] | None = None) -> int:
         output = output_dir / notebook.name
         print(f"▶ {notebook.name} …", flush=True)
         try:
-            seconds = execute(notebook, output, args.profile, args.device, progress=not args.quiet)
+            seconds = execute(
+                notebook,
+                output,
+                args.profile,
+                args.device,
+                precision=args.precision,
+                progress=not args.quiet,
+            )
         except PapermillExecutionError as error:
             print(
                 f"✗ {notebook.name} failed in cell {error.cell_index} (execution count {error.exec_count}):\n"

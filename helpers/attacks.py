@@ -25,10 +25,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.data import ImageData
-from helpers.encryption import BlockKey, decrypt, gather_map
+from helpers.encryption import BlockKey, KeyPolicy, decrypt, gather_map, model_input
 from helpers.images import check_float_images, to_float, to_uint8
 from helpers.statistics import paired_difference_interval
-from helpers.training import Adversary, KeyPolicy, augment_batch, model_input, reflect_augment_batch
+from helpers.training import Adversary, augment_batch, reflect_augment_batch
 from helpers.validation import check_finite_number, check_int
 
 PLACEMENTS = ("none", "autograd", "bpda", "encrypted_domain")

@@ -26,9 +26,10 @@ from torch import nn
 from helpers import networks, training
 from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData, labelled_data_available
+from helpers.encryption import KeyPolicy
 from helpers.images import check_float_images
 from helpers.profiles import Profile
-from helpers.training import KeyPolicy, TrainingConfig, accuracy
+from helpers.training import TrainingConfig, accuracy
 
 CLOUD_DATASETS = ("cifar10", "svhn", "mnist")
 
@@ -73,12 +74,44 @@ def _digit_network(dataset: str, channels: int) -> nn.Module:
     return networks.MnistCNN() if dataset == "mnist" else networks.SvhnCNN(in_channels=channels)
 
 
+@dataclass(frozen=True)
+class ClassifierBudget:
+    """How the cloud's classifiers are sized and trained.
+
+    Attributes:
+        width, epochs, train_images: CIFAR-10's C — the Plain ResNet18 of Table I, so these must be that
+            model's (:meth:`from_profile` reads the same profile fields as
+            :meth:`helpers.scenarios.ScenarioBudget.from_profile`, and the two share one checkpoint).
+        digit_epochs, digit_train_images: the MNIST / SVHN classifiers (``None``: every training image).
+        precision: ``"fp32"`` or ``"bf16"`` training (see :attr:`helpers.training.TrainingConfig.precision`).
+    """
+
+    width: float
+    epochs: int
+    train_images: int | None
+    digit_epochs: int
+    digit_train_images: int | None
+    precision: str = "fp32"
+
+    @classmethod
+    def from_profile(cls, profile: Profile, precision: str = "fp32") -> ClassifierBudget:
+        """A run profile's classifier settings."""
+        return cls(
+            width=profile.model_width,
+            epochs=profile.epochs,
+            train_images=profile.classifier_train_images,
+            digit_epochs=profile.digit_epochs,
+            digit_train_images=profile.digit_train_images,
+            precision=precision,
+        )
+
+
 def cloud_classifier(
     dataset: str,
     train: ImageData,
     test: ImageData,
+    budget: ClassifierBudget,
     *,
-    profile: Profile,
     seed: int = 0,
     progress: bool = True,
 ) -> CloudClassifier:
@@ -86,11 +119,10 @@ def cloud_classifier(
 
     Args:
         dataset: one of :data:`CLOUD_DATASETS`; ``train`` and ``test`` must be its splits.
-        train: for ``cifar10`` pass the split notebooks 02–03 use (the profile's
-            ``classifier_train_images``) to share their Plain checkpoint; for the digits, the profile's
-            ``digit_train_images`` are taken from it.
+        train: the training split; the budget's ``train_images`` (CIFAR-10, shared with notebooks 02–03's
+            Plain checkpoint) or ``digit_train_images`` are taken from it.
         test: measured after training (and after every epoch, for the curves).
-        profile: epochs and sizes.
+        budget: width, epochs, training images and precision.
         seed: initialisation and data order.
         progress: show a progress bar.
 
@@ -103,23 +135,25 @@ def cloud_classifier(
             raise ValueError(f"expected {dataset} data, got {split.name}/{split.split}")
     if dataset == "cifar10":
         trained = training.plain_resnet18(
-            train.head(profile.classifier_train_images),
+            train.head(budget.train_images),
             test,
-            width=profile.model_width,
-            epochs=profile.epochs,
+            width=budget.width,
+            epochs=budget.epochs,
             seed=seed,
+            precision=budget.precision,
             progress=progress,
         )
     else:
-        train = train.head(profile.digit_train_images)
+        train = train.head(budget.digit_train_images)
         config = TrainingConfig(
-            epochs=profile.digit_epochs,
+            epochs=budget.digit_epochs,
             batch_size=128,
             optimizer="adam",
             learning_rate=1e-3,
             weight_decay=0.0,
             augment=False,
             seed=seed,
+            precision=budget.precision,
         )
         channels = train.images.shape[1]
         trained = training.train_or_load_classifier(

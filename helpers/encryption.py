@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -34,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.images import check_uint8_images
+from helpers.images import check_uint8_images, to_float, to_uint8
 from helpers.storage import atomic_write_json
 from helpers.validation import check_int
 
@@ -408,3 +409,77 @@ def decrypt(images: torch.Tensor, key: BlockKey) -> torch.Tensor:
     """Undo :func:`encrypt`: the same routine with the inverse key. ``decrypt(encrypt(x, k), k) == x``."""
     images = check_uint8_images(images)
     return _apply_key(images, _check_key(key, images).inverse())
+
+
+KEY_MODES = ("none", "fixed", "per_batch")
+
+
+@dataclass(frozen=True)
+class KeyPolicy:
+    """Which key encrypts each mini-batch.
+
+    - ``KeyPolicy.none()`` — plain images (the "Plain" scenario);
+    - ``KeyPolicy.fixed(key)`` — one key for every batch ("Encrypted");
+    - ``KeyPolicy.per_batch(seed)`` — a fresh random key for every batch ("DK"), drawn from a generator
+      seeded with ``seed``, so a run is repeatable.
+    """
+
+    mode: str = "none"
+    key: BlockKey | None = None
+    seed: int = 0
+    block_size: int = 4
+    channels: int = 3
+
+    def __post_init__(self) -> None:
+        if self.mode not in KEY_MODES:
+            raise ValueError(f"key mode must be one of {KEY_MODES}, got {self.mode!r}")
+        if (self.mode == "fixed") != (self.key is not None):
+            raise ValueError("a key is required for mode 'fixed' and not allowed otherwise")
+        if self.key is not None and not isinstance(self.key, BlockKey):
+            raise TypeError(f"key must be a BlockKey, got {type(self.key).__name__}")
+
+    @classmethod
+    def none(cls) -> KeyPolicy:
+        return cls()
+
+    @classmethod
+    def fixed(cls, key: BlockKey) -> KeyPolicy:
+        if not isinstance(key, BlockKey):
+            raise TypeError(f"key must be a BlockKey, got {type(key).__name__}")
+        return cls("fixed", key, block_size=key.block_size, channels=key.channels)
+
+    @classmethod
+    def per_batch(cls, seed: int, block_size: int = 4, channels: int = 3) -> KeyPolicy:
+        return cls("per_batch", None, seed, block_size, channels)
+
+    def keys(self) -> Iterator[BlockKey | None]:
+        """An endless stream of per-batch keys (restarts from ``seed`` on every call)."""
+        rng = np.random.default_rng(self.seed)
+        while True:
+            if self.mode == "none":
+                yield None
+            elif self.mode == "fixed":
+                yield self.key
+            else:
+                yield BlockKey.random(rng, self.block_size, self.channels)
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-ready description (for checkpoint configurations): never the key material itself."""
+        description: dict[str, object] = {"mode": self.mode}
+        if self.mode == "fixed":
+            description["key_fingerprint"] = self.key.fingerprint()
+        if self.mode == "per_batch":
+            description.update(seed=self.seed, block_size=self.block_size, channels=self.channels)
+        return description
+
+
+def model_input(images: torch.Tensor, key: BlockKey | None) -> torch.Tensor:
+    """What the classifier sees: the float image, encrypted with ``key`` when one is given.
+
+    ``images`` may be uint8 or float in ``[0, 1]``; float images are rounded to 8 bits before encryption (the
+    scheme works on bytes) — the same rounding a real client applies before sending an image.
+    """
+    if key is None:
+        return images if images.is_floating_point() else to_float(images)
+    as_bytes = images if images.dtype == torch.uint8 else to_uint8(images)
+    return to_float(encrypt(as_bytes, key))

@@ -2,13 +2,13 @@
 
 Every notebook starts with ::
 
-    run = NotebookRun.start("01_learnable_encryption", profile=PROFILE, device=DEVICE, seed=SEED,
-                            dataset=DATASET)
+    run = NotebookRun.start("01_learnable_encryption", profile=PROFILE, device=DEVICE,
+                            precision=PRECISION, seed=SEED, dataset=DATASET)
 
-which prints what is running (profile, device, data source, versions) and seeds the generators. Figures go
-through :meth:`NotebookRun.savefig` into ``figures/<notebook>/``; the headline numbers are kept with
-:meth:`NotebookRun.record` where they are measured and written by :meth:`NotebookRun.write_results` into
-``figures/<notebook>/results.json``, both written atomically.
+which prints what is running (profile, device, training precision, data source, versions) and seeds the
+generators. Figures go through :meth:`NotebookRun.savefig` into ``figures/<notebook>/``; the headline
+numbers are kept with :meth:`NotebookRun.record` where they are measured and written by
+:meth:`NotebookRun.write_results` into ``figures/<notebook>/results.json``, both written atomically.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from matplotlib.figure import Figure
 
 from helpers import paths
 from helpers.profiles import Profile, get_profile
-from helpers.runtime import describe_device, library_versions, resolve_device, seed_everything
+from helpers.runtime import (
+    describe_device,
+    library_versions,
+    resolve_device,
+    resolve_precision,
+    seed_everything,
+)
 from helpers.storage import atomic_write_json, atomic_write_with
 
 SMOKE_WARNING = "NOT RESULTS: this profile's numbers only prove that the code runs."
@@ -43,6 +49,7 @@ class NotebookRun:
     device: torch.device
     seed: int
     dataset: str | None
+    precision: str = "fp32"
     started: float = field(default_factory=time.perf_counter)
     figures: list[str] = field(default_factory=list)
     recorded: dict[str, Any] = field(default_factory=dict)
@@ -54,15 +61,21 @@ class NotebookRun:
         *,
         profile: str,
         device: str = "auto",
+        precision: str = "auto",
         seed: int = 0,
         dataset: str | None = None,
     ) -> NotebookRun:
-        """Resolve the profile and device, seed the generators and print the banner."""
+        """Resolve the profile, the device and the training precision (``"auto"``: bf16 where the device
+        computes it natively, see :func:`helpers.runtime.resolve_precision`), seed the generators and print
+        the banner."""
         if not notebook or "/" in notebook or notebook.endswith(".ipynb"):
             raise ValueError(
                 f"notebook must be the notebook's stem, e.g. '01_learnable_encryption', got {notebook!r}"
             )
-        run = cls(notebook, get_profile(profile), resolve_device(device), seed, dataset)
+        resolved = resolve_device(device)
+        run = cls(
+            notebook, get_profile(profile), resolved, seed, dataset, resolve_precision(precision, resolved)
+        )
         seed_everything(seed)
         print(run.banner())
         return run
@@ -77,7 +90,8 @@ class NotebookRun:
         versions = library_versions()
         lines = [
             f"Notebook {self.notebook} — profile '{self.profile.name}': {self.profile.purpose}",
-            f"device: {describe_device(self.device)} | torch {versions['torch']} | seed {self.seed}"
+            f"device: {describe_device(self.device)} | training precision {self.precision} "
+            f"| torch {versions['torch']} | seed {self.seed}"
             + (f" | data set: {self.dataset}" if self.dataset else ""),
             f"figures and results.json go to {paths.display_path(self.output_dir)}/",
         ]
@@ -109,17 +123,17 @@ class NotebookRun:
 
     def record(self, **values: Any) -> None:
         """Keep results where they are measured (``run.record(psnr_db=...)``); :meth:`write_results` writes
-        them. A name recorded twice is a ``ValueError`` (one measurement, one name)."""
-        repeated = sorted(set(values) & set(self.recorded))
-        if repeated:
-            raise ValueError(f"results {repeated} were already recorded in this run")
+        them. Recording a name again replaces its value — what re-running a cell in JupyterLab does; that
+        each name is recorded in one place only is checked on the notebook's source
+        (:mod:`course.check_notebooks`)."""
         self.recorded.update(values)
 
     def write_results(self, results: Mapping[str, Any] | None = None) -> None:
         """Write the :meth:`record`-ed results, ``results`` and the run's context to :attr:`results_path`
         (atomically).
 
-        The context keys — ``notebook``, ``profile``, ``shows_results``, ``device``, ``dataset``, ``seed``,
+        The context keys — ``notebook``, ``profile``, ``shows_results``, ``device``, ``precision``,
+        ``dataset``, ``seed``,
         ``wall_seconds``, ``date_utc``, ``versions``, ``figures`` — may not be overridden, and ``results`` may
         not repeat a recorded name.
         """
@@ -132,6 +146,7 @@ class NotebookRun:
             "profile": self.profile.name,
             "shows_results": self.profile.shows_results,
             "device": describe_device(self.device),
+            "precision": self.precision,
             "dataset": self.dataset,
             "seed": self.seed,
             "wall_seconds": round(self.elapsed(), 2),

@@ -9,9 +9,8 @@ import torch
 from matplotlib.figure import Figure
 
 from helpers.attacks import PGDSettings, expected_cross_entropy, pgd
-from helpers.encryption import BlockKey, decrypt, encrypt
+from helpers.encryption import BlockKey, decrypt, encrypt, model_input
 from helpers.images import check_image_tensor, to_float
-from helpers.training import model_input
 
 
 def _as_displayable(image: torch.Tensor) -> torch.Tensor:

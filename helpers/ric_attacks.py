@@ -33,10 +33,10 @@ from helpers import metrics
 from helpers.images import check_float_images, check_uint8_images, to_float
 from helpers.keys import SecretKey
 from helpers.nae import grow_naes, random_noisy_images
-from helpers.profiles import Profile
 from helpers.ric import RicCodec
 from helpers.ric_protocol import RicProtocol
-from helpers.ric_training import RicSetup, RicTrainingConfig, prepare
+from helpers.ric_training import RicSetup, RicSetupSettings, RicTrainingConfig, prepare
+from helpers.training import fit
 from helpers.validation import check_int
 
 
@@ -170,20 +170,26 @@ def train_known_plaintext(
     device = ciphertexts.device
     model = UNet(ciphertexts.shape[1], width).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    losses, start = [], time.perf_counter()
-    steps_per_epoch = max(1, math.ceil(len(ciphertexts) / batch_size))
-    for _ in range(epochs):
-        total = 0.0
-        order = torch.randperm(len(ciphertexts), generator=generator, device=device)
-        for batch in order.split(batch_size):
-            loss = F.mse_loss(model(ciphertexts[batch]), targets[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        losses.append(total / steps_per_epoch)
-    return model.eval(), AttackTraining(losses, time.perf_counter() - start)
+
+    def step(batch: torch.Tensor) -> torch.Tensor:
+        loss = F.mse_loss(model(ciphertexts[batch]), targets[batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()[None]
+
+    curves = fit(
+        step,
+        len(ciphertexts),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=torch.Generator(device=device).manual_seed(seed),
+        metrics=("loss",),
+        models=(model,),
+        average="batches",
+        report="none",
+    )
+    return model, AttackTraining(curves.train["loss"], sum(curves.epoch_seconds))
 
 
 def estimate_class_noise(ciphertexts: torch.Tensor, lam: float, mean_image: torch.Tensor) -> torch.Tensor:
@@ -429,47 +435,60 @@ def train_cloud_attack(
     with torch.no_grad():
         cloud_labels = torch.cat([classifier(batch).argmax(1) for batch in ciphertexts.split(500)])
     order_generator = torch.Generator(device=device).manual_seed(seed)
-    losses, cross_entropies, discriminator_losses, start = [], [], [], time.perf_counter()
-    for _ in range(epochs):
-        totals = torch.zeros(3, device=device)
-        order = torch.randperm(len(ciphertexts), generator=order_generator, device=device)
-        batches = order.split(batch_size)
-        for batch in batches:
-            real = public_images[
-                torch.randint(len(public_images), (len(batch),), generator=order_generator, device=device)
-            ]
-            latents = encoder(ciphertexts[batch])
-            fake = generator(latents)
-            real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
-            discriminator_loss = F.binary_cross_entropy_with_logits(
-                real_logits, torch.ones_like(real_logits)
-            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-            discriminator_optimizer.zero_grad(set_to_none=True)
-            discriminator_loss.backward()
-            discriminator_optimizer.step()
-            loss, cross_entropy = cloud_attack_loss(
-                classifier(fake), cloud_labels[batch], discriminator(fake), latents, eta1=eta1, eta2=eta2
-            )
-            attacker_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            attacker_optimizer.step()
-            totals += torch.stack([loss.detach(), cross_entropy.detach(), discriminator_loss.detach()])
-        loss_mean, cross_entropy_mean, discriminator_mean = (totals / len(batches)).tolist()
-        losses.append(loss_mean)
-        cross_entropies.append(cross_entropy_mean)
-        discriminator_losses.append(discriminator_mean)
-    encoder.eval()
-    generator.eval()
+
+    def step(batch: torch.Tensor) -> torch.Tensor:
+        real = public_images[
+            torch.randint(len(public_images), (len(batch),), generator=order_generator, device=device)
+        ]
+        latents = encoder(ciphertexts[batch])
+        fake = generator(latents)
+        real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+        discriminator_loss = F.binary_cross_entropy_with_logits(
+            real_logits, torch.ones_like(real_logits)
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        discriminator_optimizer.zero_grad(set_to_none=True)
+        discriminator_loss.backward()
+        discriminator_optimizer.step()
+        loss, cross_entropy = cloud_attack_loss(
+            classifier(fake), cloud_labels[batch], discriminator(fake), latents, eta1=eta1, eta2=eta2
+        )
+        attacker_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        attacker_optimizer.step()
+        return torch.stack([loss.detach(), cross_entropy.detach(), discriminator_loss.detach()])
+
+    curves = fit(
+        step,
+        len(ciphertexts),
+        epochs=epochs,
+        batch_size=batch_size,
+        generator=order_generator,
+        metrics=("loss", "cross_entropy", "discriminator_loss"),
+        models=(encoder, generator, discriminator),
+        average="batches",
+        report="none",
+    )
     return CloudAttack(
-        encoder, generator, losses, cross_entropies, discriminator_losses, time.perf_counter() - start
+        encoder,
+        generator,
+        curves.train["loss"],
+        curves.train["cross_entropy"],
+        curves.train["discriminator_loss"],
+        sum(curves.epoch_seconds),
     )
 
 
 def victim_protocol(
-    dataset: str, profile: Profile, device: torch.device, *, seed: int = 0, progress: bool = True
+    dataset: str,
+    settings: RicSetupSettings,
+    codec: RicTrainingConfig,
+    device: torch.device,
+    *,
+    seed: int = 0,
+    progress: bool = True,
 ) -> tuple[RicSetup, RicProtocol]:
-    """The RIC system notebook 05 trained for ``dataset`` (same profile and seed → the same checkpoint; it is
-    trained here if the cache does not hold it), as the attacked system."""
-    setup = prepare(dataset, profile, device, seed=seed, progress=progress)
-    trained = setup.train_codec(RicTrainingConfig.for_profile(profile, seed=seed), progress=progress)
+    """The RIC system notebook 05 trained for ``dataset`` (the same settings, codec configuration and seed →
+    the same checkpoint; it is trained here if the cache does not hold it), as the attacked system."""
+    setup = prepare(dataset, settings, device, seed=seed, progress=progress)
+    trained = setup.train_codec(codec, progress=progress)
     return setup, RicProtocol(trained.codec, setup.cloud.model, setup.nae_settings, setup.num_classes)

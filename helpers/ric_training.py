@@ -19,24 +19,23 @@ recovered image must resolve steps of a fraction of 1/255 — beyond bfloat16's 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from helpers import ric
 from helpers.checkpoints import CacheOutcome, code_fingerprint, state_fingerprint, train_or_load
-from helpers.classifiers import CloudClassifier, cloud_classifier, resolve_dataset
+from helpers.classifiers import ClassifierBudget, CloudClassifier, cloud_classifier, resolve_dataset
 from helpers.data import ImageData, load_dataset
 from helpers.images import to_float
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, cached_class_naes, margin_loss, random_noisy_images
 from helpers.profiles import Profile
 from helpers.ric import RicCodec
+from helpers.training import fit
 from helpers.validation import check_finite_number, check_int
 
 PAPER_BETA = 10.0
@@ -246,45 +245,50 @@ def train_codec(
     classifier.eval().requires_grad_(False)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     optimizer = torch.optim.Adam(codec.parameters(), lr=config.learning_rate)
-    history = RicHistory(images_per_epoch=len(train))
-    epochs = tqdm(range(config.epochs), desc=description, disable=not progress, leave=False)
-    log_every = max(1, config.epochs // 5)
-    for epoch in epochs:
-        codec.train()
-        start = time.perf_counter()
-        totals = torch.zeros(3, device=device)
-        order = torch.randperm(len(train), generator=generator, device=device)
+    key_index = torch.empty(0, dtype=torch.long, device=device)
+
+    def draw_keys(epoch: int) -> None:
+        nonlocal key_index
         key_index = torch.randint(len(bank.naes), (len(train),), generator=generator, device=device)
-        for batch in order.split(config.batch_size):
-            images, labels = to_float(train.images[batch]), train.labels[batch]
-            noise = bank.noise(key_index[batch], labels, variant=config.variant)
-            ciphertext, decoded = codec(images, noise, generator=generator)
-            loss, reconstruction, adversarial = ric_loss(
-                images, decoded, classifier(ciphertext), labels, beta=config.beta, g2=config.g2
-            )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            totals += torch.stack([loss, reconstruction, adversarial]).detach() * len(batch)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        history.epoch_seconds.append(time.perf_counter() - start)
-        loss, reconstruction, adversarial = (totals / len(train)).tolist()
-        history.loss.append(loss)
-        history.reconstruction_mse.append(reconstruction)
-        history.adversarial_margin.append(adversarial)
-        summary = {"loss": f"{loss:.4f}", "margin": f"{adversarial:.2f}"}
-        if evaluate_on is not None:
-            psnr, accuracy = _evaluate(codec, classifier, evaluate_on, bank)
-            history.eval_psnr_db.append(psnr)
-            history.eval_accuracy.append(accuracy)
-            summary.update(psnr=f"{psnr:.2f} dB", acc=f"{accuracy:.3f}")
-        epochs.set_postfix(summary)
-        if not progress and (epoch % log_every == 0 or epoch == config.epochs - 1):
-            values = ", ".join(f"{name} {value}" for name, value in summary.items())
-            print(f"{description} epoch {epoch + 1}/{config.epochs}: {values}")
-    codec.eval()
-    return history
+
+    def step(batch: torch.Tensor) -> torch.Tensor:
+        images, labels = to_float(train.images[batch]), train.labels[batch]
+        noise = bank.noise(key_index[batch], labels, variant=config.variant)
+        ciphertext, decoded = codec(images, noise, generator=generator)
+        loss, reconstruction, adversarial = ric_loss(
+            images, decoded, classifier(ciphertext), labels, beta=config.beta, g2=config.g2
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return torch.stack([loss, reconstruction, adversarial]).detach() * len(batch)
+
+    def evaluate() -> dict[str, float]:
+        psnr, accuracy = _evaluate(codec, classifier, evaluate_on, bank)
+        return {"psnr_db": psnr, "acc": accuracy}
+
+    curves = fit(
+        step,
+        len(train),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        generator=generator,
+        metrics=("loss", "mse", "margin"),
+        models=(codec,),
+        begin_epoch=draw_keys,
+        evaluate=evaluate if evaluate_on is not None else None,
+        report="bar" if progress else "lines",
+        description=description,
+    )
+    return RicHistory(
+        loss=curves.train["loss"],
+        reconstruction_mse=curves.train["mse"],
+        adversarial_margin=curves.train["margin"],
+        eval_psnr_db=curves.evaluation.get("psnr_db", []),
+        eval_accuracy=curves.evaluation.get("acc", []),
+        epoch_seconds=curves.epoch_seconds,
+        images_per_epoch=len(train),
+    )
 
 
 @dataclass
@@ -360,10 +364,10 @@ class RicSetup:
     Attributes:
         dataset: ``"cifar10"``, ``"mnist"`` or ``"svhn"``.
         cloud: the frozen classifier C and its test accuracy.
-        nae_settings: the paper's steps for the data set and the profile's ``ric_g1``.
-        bank: the class NAEs of the profile's public training keys.
-        train: the codec's training images (the profile's ``ric_train_images``).
-        test: the evaluation images (the profile's ``ric_test_images``).
+        nae_settings: the NAE steps and margin floor of :class:`RicSetupSettings`.
+        bank: the class NAEs of the public training keys.
+        train: the codec's training images.
+        test: the evaluation images.
     """
 
     dataset: str
@@ -443,23 +447,25 @@ def study_datasets(choice: str) -> tuple[str, str]:
     return primary, "cifar10" if primary == "mnist" else "mnist"
 
 
-def study_configs(main: RicTrainingConfig, profile: Profile) -> dict[str, RicTrainingConfig]:
+def study_configs(
+    main: RicTrainingConfig, *, probe_epochs: int | None, lambdas: Sequence[float]
+) -> dict[str, RicTrainingConfig]:
     """Every codec of the course's RIC study, by name:
 
-    ``main``; ``control`` (the other initialisation); ``probe`` (the profile's ``ric_probe_epochs``, when
-    set); the Table 4 variants ``rni_srl`` and ``nae_no_srl``; ``λ=<value>`` for Fig. 7's λ values other than
-    ``main.lam`` — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the
-    main codec, the control and the variants (``seed <s>`` alone for the main codec). Notebook 05 trains
-    them, notebook 06 evaluates them; both take the list from here.
+    ``main``; ``control`` (the other initialisation); ``probe`` (``probe_epochs``, when set); the Table 4
+    variants ``rni_srl`` and ``nae_no_srl``; ``λ=<value>`` for Fig. 7's ``lambdas`` other than ``main.lam``
+    — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the main codec,
+    the control and the variants (``seed <s>`` alone for the main codec). Notebook 05 trains them, notebook
+    06 evaluates them; both take the list from here.
     """
     other = "pytorch" if main.initialisation == "identity" else "identity"
     seeds = (main.seed + 1, main.seed + 2)
     configs = {"main": main, "control": replace(main, initialisation=other)}
     configs |= {f"seed {seed}": replace(main, seed=seed) for seed in seeds}
-    if profile.ric_probe_epochs:
-        configs["probe"] = replace(main, epochs=profile.ric_probe_epochs)
+    if probe_epochs:
+        configs["probe"] = replace(main, epochs=probe_epochs)
     configs |= {name: replace(main, variant=name) for name in ric.VARIANTS if name != main.variant}
-    configs |= {f"λ={lam}": replace(main, lam=lam) for lam in profile.ric_lambda_sweep if lam != main.lam}
+    configs |= {f"λ={lam}": replace(main, lam=lam) for lam in lambdas if lam != main.lam}
     for name in ("control", *(name for name in ric.VARIANTS if name != main.variant)):
         configs |= {f"{name}, seed {seed}": replace(configs[name], seed=seed) for seed in seeds}
     return configs
@@ -467,32 +473,69 @@ def study_configs(main: RicTrainingConfig, profile: Profile) -> dict[str, RicTra
 
 def seed_group(configs: dict[str, RicTrainingConfig], name: str) -> list[str]:
     """The names of ``name``'s codec and its extra seeds in :func:`study_configs` (``main``: the ``seed <s>``
-    codecs), in seed order."""
+    codecs), in seed order. A name that is not a codec of ``configs`` is a ``ValueError``."""
+    if name not in configs:
+        raise ValueError(f"name must be one of the study's codecs {sorted(configs)}, got {name!r}")
     prefix = "seed " if name == "main" else f"{name}, seed "
     return [name, *(other for other in configs if other.startswith(prefix))]
 
 
+@dataclass(frozen=True)
+class RicSetupSettings:
+    """What :func:`prepare` builds for one data set, sized.
+
+    Attributes:
+        classifier: the cloud classifier's budget (CIFAR-10's C is Table I's Plain ResNet18).
+        classifier_test_images: test images C is measured on and RIC's evaluations draw from (``None``: all).
+        nae_steps: Adam steps of the NAE optimisation (``None``: the paper's for the data set).
+        g1: the NAE margin floor of eq. (3) (the paper: 5).
+        train_keys: public training keys whose ten class NAEs the codecs train on.
+        train_images, test_images: the codec's training images and RIC's evaluation images (``None``: all).
+    """
+
+    classifier: ClassifierBudget
+    classifier_test_images: int | None
+    nae_steps: int | None
+    g1: float
+    train_keys: int
+    train_images: int | None
+    test_images: int | None
+
+    @classmethod
+    def from_profile(cls, profile: Profile, precision: str = "fp32") -> RicSetupSettings:
+        """A run profile's RIC set-up (its classifier settings, ``test_images``, ``nae_steps``, ``ric_g1``,
+        ``ric_train_keys``, ``ric_train_images`` and ``ric_test_images``)."""
+        return cls(
+            classifier=ClassifierBudget.from_profile(profile, precision),
+            classifier_test_images=profile.test_images,
+            nae_steps=profile.nae_steps,
+            g1=profile.ric_g1,
+            train_keys=profile.ric_train_keys,
+            train_images=profile.ric_train_images,
+            test_images=profile.ric_test_images,
+        )
+
+
 def prepare(
-    dataset: str, profile: Profile, device: torch.device, *, seed: int = 0, progress: bool = True
+    dataset: str, settings: RicSetupSettings, device: torch.device, *, seed: int = 0, progress: bool = True
 ) -> RicSetup:
     """Load ``dataset``, train or load its cloud classifier (shared with notebooks 02–04) and grow or load
-    the training keys' NAEs."""
-    classifier_images = (
-        profile.classifier_train_images if dataset == "cifar10" else profile.digit_train_images
-    )
+    the training keys' NAEs (always in float32)."""
+    budget = settings.classifier
+    classifier_images = budget.train_images if dataset == "cifar10" else budget.digit_train_images
     train = load_dataset(dataset, "train", limit=classifier_images, device=device)
-    test = load_dataset(dataset, "test", limit=profile.test_images, device=device)
-    cloud = cloud_classifier(dataset, train, test, profile=profile, seed=seed, progress=progress)
-    settings = NaeSettings.for_dataset(dataset, steps=profile.nae_steps, g1=profile.ric_g1)
+    test = load_dataset(dataset, "test", limit=settings.classifier_test_images, device=device)
+    cloud = cloud_classifier(dataset, train, test, budget, seed=seed, progress=progress)
+    nae_settings = NaeSettings.for_dataset(dataset, steps=settings.nae_steps, g1=settings.g1)
     shape = tuple(test.images.shape[1:])
     bank = NaeBank.grow(
-        cloud.model, training_keys(profile.ric_train_keys, seed), shape, len(test.classes), settings
+        cloud.model, training_keys(settings.train_keys, seed), shape, len(test.classes), nae_settings
     )
     return RicSetup(
         dataset,
         cloud,
-        settings,
+        nae_settings,
         bank,
-        train.head(profile.ric_train_images),
-        test.head(profile.ric_test_images),
+        train.head(settings.train_images),
+        test.head(settings.test_images),
     )

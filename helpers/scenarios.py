@@ -1,12 +1,12 @@
 """The models of Maung Maung et al.'s Table I: built, trained and cached in one place.
 
-Notebooks 02 and 03 ask for the same scenario with the same profile, data, key and seed, and so share one
+Notebooks 02 and 03 ask for the same scenario with the same budget, data, key and seed, and so share one
 checkpoint: whichever runs first trains it.
 
-Budgets: Plain, Encrypted and Encrypted-DK train on the profile's ``classifier_train_images`` for its
-``epochs``; the adversarially trained scenarios, whose every step costs ``adversarial_train_steps + 1``
-forward-backward passes, on ``secondary_train_images`` for ``secondary_epochs`` (the same in the ``paper``
-profile; smaller in ``quick``).
+Budgets (:class:`ScenarioBudget`, resolved from a run profile in one line): Plain, Encrypted and
+Encrypted-DK train on ``train_images`` for ``epochs``; the adversarially trained scenarios, whose every step
+costs ``attack.steps + 1`` forward-backward passes, on ``adversarial_train_images`` for
+``adversarial_epochs`` (the same as the others in the ``paper`` profile; smaller in ``quick``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from helpers import networks
 from helpers.attacks import AdversarialRecipe, PGDSettings, madry_adversary
 from helpers.checkpoints import CacheOutcome, code_fingerprint
 from helpers.data import ImageData
-from helpers.encryption import BlockKey
+from helpers.encryption import BlockKey, KeyPolicy
 from helpers.paper_numbers import TABLE_I_ROWS
 from helpers.profiles import Profile
 from helpers.training import (
-    KeyPolicy,
     TrainingConfig,
     TrainingHistory,
     plain_resnet18,
@@ -106,19 +105,51 @@ class TrainedScenario:
     cache: CacheOutcome
 
 
-def training_attack(profile: Profile) -> PGDSettings:
-    """The PGD of adversarial training: ε = 0.1 with the profile's steps and step size."""
-    return PGDSettings(
-        epsilon=0.1, alpha=profile.adversarial_train_alpha, steps=profile.adversarial_train_steps
-    )
+@dataclass(frozen=True)
+class ScenarioBudget:
+    """How large Table I's models are and how long they train.
+
+    Attributes:
+        width: channel multiplier of the ResNet18s (1.0 is the paper's network).
+        epochs: epochs of Plain, Encrypted and Encrypted-DK (the paper's schedule scaled to them).
+        train_images: their training images (``None``: the whole split given).
+        adversarial_epochs, adversarial_train_images: the same for the adversarially trained models (and an
+            attacker's surrogate).
+        attack: the PGD of adversarial training (ε = 0.1, the paper's).
+        precision: ``"fp32"`` or ``"bf16"`` training (see :attr:`helpers.training.TrainingConfig.precision`).
+    """
+
+    width: float
+    epochs: int
+    train_images: int | None
+    adversarial_epochs: int
+    adversarial_train_images: int | None
+    attack: PGDSettings
+    precision: str = "fp32"
+
+    @classmethod
+    def from_profile(cls, profile: Profile, precision: str = "fp32") -> ScenarioBudget:
+        """A run profile's Table I settings (its ``model_width``, ``epochs``, ``classifier_train_images``,
+        ``secondary_*`` and ``adversarial_train_*``)."""
+        return cls(
+            width=profile.model_width,
+            epochs=profile.epochs,
+            train_images=profile.classifier_train_images,
+            adversarial_epochs=profile.secondary_epochs,
+            adversarial_train_images=profile.secondary_train_images,
+            attack=PGDSettings(
+                epsilon=0.1, alpha=profile.adversarial_train_alpha, steps=profile.adversarial_train_steps
+            ),
+            precision=precision,
+        )
 
 
 def train_scenario(
     name: str,
     train: ImageData,
     test: ImageData,
+    budget: ScenarioBudget,
     *,
-    profile: Profile,
     key_seed: int,
     seed: int = 0,
     block_size: int = 4,
@@ -129,13 +160,13 @@ def train_scenario(
     epochs: int | None = None,
     progress: bool = True,
 ) -> TrainedScenario:
-    """Train the model of scenario ``name`` with the profile's settings, or load it from the cache.
+    """Train the model of scenario ``name`` within ``budget``, or load it from the cache.
 
     Args:
         name: a key of :data:`SCENARIOS`.
-        train: the training split; the scenario's budget decides how many of its images are used.
+        train: the training split; the budget decides how many of its images are used.
         test: evaluated after every epoch for the curves.
-        profile: sizes (width, epochs, budgets, adversarial-training PGD).
+        budget: width, epochs, training images, adversarial training's PGD and precision.
         key_seed: the secret of the one-key scenarios, the generator seed of the DK ones.
         seed: model initialisation, data order, augmentation, attack random starts.
         block_size, three_channel: the encryption's block size and the adapter variant.
@@ -146,7 +177,7 @@ def train_scenario(
             :class:`helpers.attacks.AdversarialRecipe`; default: reflect-padded crop and flip, then PGD —
             full-strength examples and no blank border to write the label into). Ignored by scenarios
             without adversarial training.
-        train_images, epochs: override the scenario's budget (e.g. for an attacker's surrogate model).
+        train_images, epochs: override the budget's (e.g. for an attacker's surrogate model).
         progress: show a progress bar (else print a line every few epochs).
 
     Plain is :func:`helpers.training.plain_resnet18` (the checkpoint RIC's cloud classifier shares); every
@@ -155,9 +186,9 @@ def train_scenario(
     """
     scenario = get_scenario(name)
     default_images, default_epochs = (
-        (profile.secondary_train_images, profile.secondary_epochs)
+        (budget.adversarial_train_images, budget.adversarial_epochs)
         if scenario.adversarial
-        else (profile.classifier_train_images, profile.epochs)
+        else (budget.train_images, budget.epochs)
     )
     train = train.head(train_images or default_images)
     train_keys, test_keys = key_policies(scenario, key_seed, block_size)
@@ -165,21 +196,22 @@ def train_scenario(
         trained = plain_resnet18(
             train,
             test,
-            width=profile.model_width,
+            width=budget.width,
             epochs=epochs or default_epochs,
             seed=seed,
+            precision=budget.precision,
             progress=progress,
         )
         return TrainedScenario(scenario, trained.model, trained.history, train_keys, test_keys, trained.cache)
     settings: dict[str, object] = {
         "scenario": name,
-        "model": {"width": profile.model_width, "block_size": block_size, "three_channel": three_channel},
+        "model": {"width": budget.width, "block_size": block_size, "three_channel": three_channel},
         "adversary": None,
     }
     adversary = None
     engine_augments = True
     if scenario.adversarial:
-        attack = training_attack(profile)
+        attack = budget.attack
         recipe = adversarial_recipe or AdversarialRecipe()
         adversary = madry_adversary(attack, adversarial_placement, seed=seed, recipe=recipe)
         settings["adversary"] = {
@@ -188,10 +220,12 @@ def train_scenario(
             "recipe": recipe.to_dict(),
         }
         engine_augments = False  # the adversary augments, as its recipe says
-    config = TrainingConfig.paper_schedule(epochs or default_epochs, seed=seed, augment=engine_augments)
+    config = TrainingConfig.paper_schedule(
+        epochs or default_epochs, seed=seed, augment=engine_augments, precision=budget.precision
+    )
     trained = train_or_load_classifier(
         name,
-        lambda: build_model(scenario, profile.model_width, block_size, three_channel),
+        lambda: build_model(scenario, budget.width, block_size, three_channel),
         train,
         test,
         config,

@@ -1,26 +1,33 @@
-"""The training engine shared by every notebook that trains a classifier.
+"""Training: the one loop every model of the course is fitted with, and the classifiers trained on it.
 
-One step of training, on tensors that never leave the device:
+:func:`fit` is the loop — epochs of shuffled mini-batches, a per-epoch hook (the learning-rate schedule, a
+per-epoch draw), a per-batch ``step`` that does the model's own forward, loss and optimiser step, and an
+evaluation after every epoch for the curves. Every training of the course runs on it: the classifiers below,
+RIC's codec (:func:`helpers.ric_training.train_codec`) and the two learned attacks on RIC
+(:mod:`helpers.ric_attacks`).
+
+One step of a classifier's training, on tensors that never leave the device:
 
 1. take a mini-batch of **plain** uint8 images (the whole training split is resident on the device);
 2. augment it — random crop with 4-pixel zero padding and horizontal flip (:func:`augment_batch`);
 3. optionally let an adversary perturb it (adversarial training plugs in here, see :data:`Adversary`; the
    course's adversary augments itself, with step 2 switched off, so that it can choose the border and
    whether to attack before or after the crop — see :class:`helpers.attacks.AdversarialRecipe`);
-4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch (:class:`KeyPolicy`);
+4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch
+   (:class:`helpers.encryption.KeyPolicy`);
 5. forward, cross-entropy, backward, step (SGD with the paper's step schedule, or Adam).
 
 So augmentation happens on the plain image *before* encryption, as in the paper, and the DK scenarios get a
-new key for every mini-batch. Models run channels-last; on CUDA under bfloat16 autocast.
+new key for every mini-batch. Models run channels-last; the forward and loss run in float32 or under bfloat16
+autocast as :attr:`TrainingConfig.precision` says (:func:`helpers.runtime.resolve_precision` picks it).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -29,12 +36,14 @@ from tqdm.auto import tqdm
 from helpers import networks
 from helpers.checkpoints import CacheOutcome, code_fingerprint, train_or_load
 from helpers.data import ImageData
-from helpers.encryption import BlockKey, encrypt
-from helpers.images import check_uint8_images, to_float, to_uint8
+from helpers.encryption import BlockKey, KeyPolicy, model_input
+from helpers.images import check_uint8_images, to_float
 from helpers.validation import check_finite_number, check_int
 
 OPTIMIZERS = ("sgd", "adam")
-KEY_MODES = ("none", "fixed", "per_batch")
+PRECISIONS = ("fp32", "bf16")  # resolved precisions; "auto" is resolved by helpers.runtime
+REPORTS = ("bar", "lines", "none")
+AVERAGES = ("examples", "batches")
 
 Adversary = Callable[[nn.Module, torch.Tensor, torch.Tensor, "BlockKey | None"], torch.Tensor]
 """``adversary(model, images, labels, key) -> perturbed images``.
@@ -61,6 +70,8 @@ class TrainingConfig:
         lr_drop_factor: the multiplier.
         augment: random crop (4-pixel padding) and horizontal flip of the plain images.
         seed: seeds the data order, the augmentation and the per-batch keys.
+        precision: ``"fp32"``, or ``"bf16"`` for the forward and the loss under bfloat16 autocast (the
+            weights and the optimiser stay float32).
     """
 
     epochs: int
@@ -73,9 +84,12 @@ class TrainingConfig:
     lr_drop_factor: float = 0.1
     augment: bool = True
     seed: int = 0
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         check_int(self.epochs, "epochs", minimum=1)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         check_int(self.batch_size, "batch_size", minimum=1)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
@@ -102,65 +116,6 @@ class TrainingConfig:
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "lr_drop_epochs": list(self.lr_drop_epochs)}
-
-
-@dataclass(frozen=True)
-class KeyPolicy:
-    """Which key encrypts each mini-batch.
-
-    - ``KeyPolicy.none()`` — plain images (the "Plain" scenario);
-    - ``KeyPolicy.fixed(key)`` — one key for every batch ("Encrypted");
-    - ``KeyPolicy.per_batch(seed)`` — a fresh random key for every batch ("DK"), drawn from a generator
-      seeded with ``seed``, so a run is repeatable.
-    """
-
-    mode: str = "none"
-    key: BlockKey | None = None
-    seed: int = 0
-    block_size: int = 4
-    channels: int = 3
-
-    def __post_init__(self) -> None:
-        if self.mode not in KEY_MODES:
-            raise ValueError(f"key mode must be one of {KEY_MODES}, got {self.mode!r}")
-        if (self.mode == "fixed") != (self.key is not None):
-            raise ValueError("a key is required for mode 'fixed' and not allowed otherwise")
-        if self.key is not None and not isinstance(self.key, BlockKey):
-            raise TypeError(f"key must be a BlockKey, got {type(self.key).__name__}")
-
-    @classmethod
-    def none(cls) -> KeyPolicy:
-        return cls()
-
-    @classmethod
-    def fixed(cls, key: BlockKey) -> KeyPolicy:
-        if not isinstance(key, BlockKey):
-            raise TypeError(f"key must be a BlockKey, got {type(key).__name__}")
-        return cls("fixed", key, block_size=key.block_size, channels=key.channels)
-
-    @classmethod
-    def per_batch(cls, seed: int, block_size: int = 4, channels: int = 3) -> KeyPolicy:
-        return cls("per_batch", None, seed, block_size, channels)
-
-    def keys(self) -> Iterator[BlockKey | None]:
-        """An endless stream of per-batch keys (restarts from ``seed`` on every call)."""
-        rng = np.random.default_rng(self.seed)
-        while True:
-            if self.mode == "none":
-                yield None
-            elif self.mode == "fixed":
-                yield self.key
-            else:
-                yield BlockKey.random(rng, self.block_size, self.channels)
-
-    def describe(self) -> dict[str, object]:
-        """A JSON-ready description (for checkpoint configurations): never the key material itself."""
-        description: dict[str, object] = {"mode": self.mode}
-        if self.mode == "fixed":
-            description["key_fingerprint"] = self.key.fingerprint()
-        if self.mode == "per_batch":
-            description.update(seed=self.seed, block_size=self.block_size, channels=self.channels)
-        return description
 
 
 def augment_batch(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
@@ -196,18 +151,6 @@ def reflect_augment_batch(images: torch.Tensor, generator: torch.Generator, padd
     return augment_batch(reflected, generator, padding)[..., padding:-padding, padding:-padding]
 
 
-def model_input(images: torch.Tensor, key: BlockKey | None) -> torch.Tensor:
-    """What the classifier sees: the float image, encrypted with ``key`` when one is given.
-
-    ``images`` may be uint8 or float in ``[0, 1]``; float images are rounded to 8 bits before encryption (the
-    scheme works on bytes) — the same rounding a real client applies before sending an image.
-    """
-    if key is None:
-        return images if images.is_floating_point() else to_float(images)
-    as_bytes = images if images.dtype == torch.uint8 else to_uint8(images)
-    return to_float(encrypt(as_bytes, key))
-
-
 @dataclass
 class TrainingHistory:
     """Per-epoch curves and timings of one training run (stored with its checkpoint)."""
@@ -241,8 +184,113 @@ class TrainingHistory:
         return cls(**{key: value for key, value in data.items() if key not in derived})
 
 
-def _autocast(device: torch.device) -> torch.autocast:
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+Step = Callable[[torch.Tensor], torch.Tensor]
+"""``step(batch) -> values``: one optimisation step on the examples indexed by ``batch`` (a 1-D index
+tensor); returns one value per metric (a 1-D tensor, detached) — each summed over the batch's examples, or
+each the batch's mean when :func:`fit` averages over ``"batches"``."""
+
+
+@dataclass
+class Curves:
+    """What :func:`fit` measured, one value per epoch.
+
+    Attributes:
+        train: metric name → its mean over the epoch's examples (or batches), as the batches were seen.
+        evaluation: name → the value ``evaluate()`` returned after the epoch.
+        epoch_seconds: wall time of each epoch's steps (the per-epoch hook included, evaluation excluded).
+    """
+
+    train: dict[str, list[float]]
+    evaluation: dict[str, list[float]] = field(default_factory=dict)
+    epoch_seconds: list[float] = field(default_factory=list)
+
+
+def _synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def fit(
+    step: Step,
+    examples: int,
+    *,
+    epochs: int,
+    batch_size: int,
+    generator: torch.Generator,
+    metrics: Sequence[str],
+    models: Sequence[nn.Module] = (),
+    begin_epoch: Callable[[int], None] | None = None,
+    evaluate: Callable[[], Mapping[str, float]] | None = None,
+    average: str = "examples",
+    report: str = "bar",
+    description: str = "training",
+) -> Curves:
+    """The course's one training loop: ``epochs`` passes over ``examples`` examples in shuffled batches.
+
+    Each epoch: the ``models`` go to train mode; the order is drawn (``torch.randperm`` from ``generator``);
+    ``begin_epoch(epoch)`` runs (a learning-rate schedule, a per-epoch draw from the same generator); every
+    batch of ``batch_size`` indices goes to ``step``, whose returned values are summed; then ``evaluate()``
+    (if given) measures held-out data. At the end the models are in eval mode.
+
+    Args:
+        step: see :data:`Step`; it owns the forward, the loss, the backward and the optimiser step(s).
+        examples: how many examples an epoch has (the indices are ``0 … examples − 1``).
+        epochs, batch_size: the schedule's length and batch.
+        generator: draws the order (and whatever the hooks draw), on the device the training runs on.
+        metrics: the names of the values ``step`` returns, in order.
+        models: the modules being trained (set to train mode each epoch, eval mode at the end).
+        begin_epoch: called after the epoch's order is drawn, before its first step.
+        evaluate: returns named measurements after each epoch (in eval mode, if it sets it).
+        average: ``"examples"`` (``step`` returns sums over the batch) or ``"batches"`` (it returns means).
+        report: ``"bar"`` (a ``tqdm`` bar), ``"lines"`` (a printed line every fifth of the epochs) or
+            ``"none"``.
+        description: the label of the bar or the lines.
+    """
+    check_int(examples, "examples", minimum=1)
+    check_int(epochs, "epochs", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
+    if report not in REPORTS:
+        raise ValueError(f"report must be one of {REPORTS}, got {report!r}")
+    if not metrics:
+        raise ValueError("metrics must name at least one value that step returns")
+    device = generator.device
+    curves = Curves({name: [] for name in metrics})
+    log_every = max(1, epochs // 5)
+    bar = tqdm(range(epochs), desc=description, disable=report != "bar", leave=False)
+    for epoch in bar:
+        for model in models:
+            model.train()
+        _synchronise(device)
+        start = time.perf_counter()
+        order = torch.randperm(examples, generator=generator, device=device)
+        if begin_epoch is not None:
+            begin_epoch(epoch)
+        batches = order.split(batch_size)
+        totals = torch.zeros(len(metrics), device=device)
+        for batch in batches:
+            totals += step(batch)
+        _synchronise(device)
+        curves.epoch_seconds.append(time.perf_counter() - start)
+        count = examples if average == "examples" else len(batches)
+        means = [total / count for total in totals.tolist()]
+        summary = dict(zip(metrics, means, strict=True))
+        if evaluate is not None:
+            summary.update(evaluate())
+        for name, value in summary.items():
+            (curves.train if name in curves.train else curves.evaluation).setdefault(name, []).append(value)
+        bar.set_postfix({name: f"{value:.4g}" for name, value in summary.items()})
+        if report == "lines" and (epoch % log_every == 0 or epoch == epochs - 1):
+            values = ", ".join(f"{name} {value:.4g}" for name, value in summary.items())
+            print(f"{description} epoch {epoch + 1}/{epochs}: {values}")
+    for model in models:
+        model.eval()
+    return curves
+
+
+def _autocast(device: torch.device, precision: str) -> torch.autocast:
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def prepare_model(model: nn.Module, device: torch.device) -> nn.Module:
@@ -252,13 +300,13 @@ def prepare_model(model: nn.Module, device: torch.device) -> nn.Module:
 
 @torch.no_grad()
 def predict(model: nn.Module, data: ImageData, keys: KeyPolicy, *, batch_size: int = 500) -> torch.Tensor:
-    """Predicted labels for every image of ``data``, each batch encrypted with the policy's next key."""
+    """Predicted labels for every image of ``data`` (in float32), each batch encrypted with the policy's
+    next key."""
     model.eval()
     device = next(model.parameters()).device
     predictions = []
     for images, key in zip(data.images.split(batch_size), keys.keys(), strict=False):
-        with _autocast(device):
-            predictions.append(model(model_input(images.to(device), key)).argmax(1))
+        predictions.append(model(model_input(images.to(device), key)).argmax(1))
     return torch.cat(predictions)
 
 
@@ -284,7 +332,7 @@ def train_classifier(
     Args:
         model: any classifier of ``[0, 1]`` images; already on the device that holds ``train``.
         train: the training split (uint8, resident on the model's device).
-        config: optimiser, schedule, augmentation, seed.
+        config: optimiser, schedule, augmentation, precision, seed.
         keys: the key policy for the training batches.
         evaluate_on: name → (split, key policy), evaluated after every epoch for the curves.
         adversary: optional hook for adversarial training (:data:`Adversary`).
@@ -310,57 +358,57 @@ def train_classifier(
         optimizer = torch.optim.Adam(
             model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
-    history = TrainingHistory(
-        eval_accuracy={name: [] for name in evaluate_on or {}}, images_per_epoch=len(train)
-    )
     batch_keys = keys.keys()
-    log_every = max(1, config.epochs // 5)
-    epochs = tqdm(range(config.epochs), desc=description, disable=not progress, leave=False)
-    for epoch in epochs:
+
+    def schedule(epoch: int) -> None:
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate_at(epoch)
-        model.train()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        start = time.perf_counter()
-        total_loss = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.long)
-        order = torch.randperm(len(train), generator=generator, device=device)
-        for batch in order.split(config.batch_size):
-            images, labels = train.images[batch], train.labels[batch]
-            if config.augment:
-                images = augment_batch(images, generator)
-            key = next(batch_keys)
-            if adversary is not None:
-                images = adversary(model, to_float(images), labels, key)
-                model.train()
-            inputs = model_input(images, key).contiguous(memory_format=torch.channels_last)
-            with _autocast(device):
-                logits = model(inputs)
-                loss = F.cross_entropy(logits, labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.detach() * len(batch)
-            correct += (logits.argmax(1) == labels).sum()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        history.epoch_seconds.append(time.perf_counter() - start)
-        history.loss.append(total_loss.item() / len(train))
-        history.train_accuracy.append(correct.item() / len(train))
-        history.learning_rate.append(config.learning_rate_at(epoch))
-        for name, (split, split_keys) in (evaluate_on or {}).items():
-            history.eval_accuracy[name].append(accuracy(model, split, split_keys))
-        summary = {"loss": f"{history.loss[-1]:.3f}", "acc": f"{history.train_accuracy[-1]:.3f}"}
-        summary.update({name: f"{values[-1]:.3f}" for name, values in history.eval_accuracy.items()})
-        epochs.set_postfix(summary)
-        if not progress and (epoch % log_every == 0 or epoch == config.epochs - 1):
-            print(
-                f"{description} epoch {epoch + 1}/{config.epochs}: "
-                + ", ".join(f"{k} {v}" for k, v in summary.items())
-            )
-    model.eval()
-    return history
+
+    def step(batch: torch.Tensor) -> torch.Tensor:
+        images, labels = train.images[batch], train.labels[batch]
+        if config.augment:
+            images = augment_batch(images, generator)
+        key = next(batch_keys)
+        if adversary is not None:
+            images = adversary(model, to_float(images), labels, key)
+            model.train()
+        inputs = model_input(images, key).contiguous(memory_format=torch.channels_last)
+        with _autocast(device, config.precision):
+            logits = model(inputs)
+            loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        correct = (logits.argmax(1) == labels).sum()
+        return torch.stack([loss.detach().float() * len(batch), correct.float()])
+
+    def evaluate() -> dict[str, float]:
+        return {
+            name: accuracy(model, split, split_keys)
+            for name, (split, split_keys) in (evaluate_on or {}).items()
+        }
+
+    curves = fit(
+        step,
+        len(train),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        generator=generator,
+        metrics=("loss", "acc"),
+        models=(model,),
+        begin_epoch=schedule,
+        evaluate=evaluate,
+        report="bar" if progress else "lines",
+        description=description,
+    )
+    return TrainingHistory(
+        loss=curves.train["loss"],
+        train_accuracy=curves.train["acc"],
+        eval_accuracy={name: curves.evaluation.get(name, []) for name in evaluate_on or {}},
+        learning_rate=[config.learning_rate_at(epoch) for epoch in range(config.epochs)],
+        epoch_seconds=curves.epoch_seconds,
+        images_per_epoch=len(train),
+    )
 
 
 @dataclass
@@ -442,7 +490,14 @@ def train_or_load_classifier(
 
 
 def plain_resnet18(
-    train: ImageData, test: ImageData, *, width: float, epochs: int, seed: int = 0, progress: bool = True
+    train: ImageData,
+    test: ImageData,
+    *,
+    width: float,
+    epochs: int,
+    seed: int = 0,
+    precision: str = "fp32",
+    progress: bool = True,
 ) -> TrainedClassifier:
     """The Plain ResNet18 of Table I on plain CIFAR-10 images with the paper's schedule: one recipe and one
     checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–09)."""
@@ -451,7 +506,7 @@ def plain_resnet18(
         lambda: networks.ResNet18(width=width),
         train,
         test,
-        TrainingConfig.paper_schedule(epochs, seed=seed),
+        TrainingConfig.paper_schedule(epochs, seed=seed, precision=precision),
         settings={"network": "resnet18", "width": width},
         code=code_fingerprint(plain_resnet18),
         progress=progress,

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.classifiers import cloud_classifier
+from helpers.classifiers import ClassifierBudget, cloud_classifier
 from helpers.data import ImageData, load_dataset
 from helpers.paths import CACHE_DIR_VARIABLE
 from helpers.profiles import get_profile
@@ -43,6 +43,8 @@ def mnist_classifier() -> nn.Module:
     profile = dataclasses.replace(get_profile("smoke"), digit_train_images=3_000, digit_epochs=1)
     train = load_dataset("mnist", "train", limit=3_000)
     test = load_dataset("mnist", "test", limit=500)
-    classifier = cloud_classifier("mnist", train, test, profile=profile, progress=False)
+    classifier = cloud_classifier(
+        "mnist", train, test, ClassifierBudget.from_profile(profile), progress=False
+    )
     assert classifier.test_accuracy > 0.8
     return classifier.model

@@ -28,15 +28,13 @@ from helpers.attacks import (
     worst_case,
 )
 from helpers.data import load_dataset
-from helpers.encryption import BlockKey, encrypt
+from helpers.encryption import BlockKey, KeyPolicy, encrypt, model_input
 from helpers.images import to_float
 from helpers.networks import ResNet18, encrypted_resnet18
 from helpers.training import (
-    KeyPolicy,
     TrainingConfig,
     accuracy,
     augment_batch,
-    model_input,
     prepare_model,
     train_classifier,
 )

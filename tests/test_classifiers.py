@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from helpers.classifiers import InputNormalization, cloud_classifier
+from helpers.classifiers import ClassifierBudget, InputNormalization, cloud_classifier
 from helpers.data import ImageData
 from helpers.profiles import get_profile
 
@@ -26,8 +26,8 @@ def test_input_normalization_standardises_its_training_data():
 def test_a_digit_classifier_is_trained_once_and_frozen():
     profile = get_profile("smoke")
     train, test = fake_split("mnist", "train"), fake_split("mnist", "test")
-    first = cloud_classifier("mnist", train, test, profile=profile, progress=False)
-    second = cloud_classifier("mnist", train, test, profile=profile, progress=False)
+    first = cloud_classifier("mnist", train, test, ClassifierBudget.from_profile(profile), progress=False)
+    second = cloud_classifier("mnist", train, test, ClassifierBudget.from_profile(profile), progress=False)
     assert (first.cache.status, second.cache.status) == ("miss", "hit")
     assert not second.model.training
     assert not any(parameter.requires_grad for parameter in second.model.parameters())
@@ -40,9 +40,17 @@ def test_bad_arguments_give_clear_errors():
     profile = get_profile("smoke")
     with pytest.raises(ValueError, match="dataset"):
         cloud_classifier(
-            "imagenet", fake_split("mnist", "train"), fake_split("mnist", "test"), profile=profile
+            "imagenet",
+            fake_split("mnist", "train"),
+            fake_split("mnist", "test"),
+            ClassifierBudget.from_profile(profile),
         )
     with pytest.raises(ValueError, match="expected mnist"):
-        cloud_classifier("mnist", fake_split("svhn", "train"), fake_split("mnist", "test"), profile=profile)
+        cloud_classifier(
+            "mnist",
+            fake_split("svhn", "train"),
+            fake_split("mnist", "test"),
+            ClassifierBudget.from_profile(profile),
+        )
     with pytest.raises(ValueError, match="std"):
         InputNormalization(torch.zeros(3), torch.zeros(3))

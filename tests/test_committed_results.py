@@ -91,3 +91,10 @@ def test_both_gradients_combined_beat_either_alone_where_both_carry_one(table_i)
         attacks = row["adversarial_error"]
         assert attacks["autograd+bpda"] > max(attacks["autograd"], attacks["bpda"]), name
         assert "autograd+bpda" in row["worst_over"] and attacks["worst"] >= attacks["autograd+bpda"]
+
+
+@pytest.mark.parametrize("path", sorted(FIGURES.glob("*/results.json")), ids=lambda path: path.parent.name)
+def test_every_committed_run_records_its_device_and_training_precision(path):
+    """A number is read beside the machine and the arithmetic that produced it."""
+    results = json.loads(path.read_text())
+    assert results["precision"] in ("fp32", "bf16") and results["device"]

@@ -73,11 +73,17 @@ def test_the_output_policy_check_can_fail(tmp_path: Path):
     notebook["metadata"]["ppic"]["outputs_profile"] = "smoke"
     code_cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code" and cell["outputs"])
     code_cell["outputs"].append({"output_type": "stream", "name": "stdout", "text": "/home/me/data\n"})
+    code_cell["source"] = ["%matplotlib inline\n", "run.record(psnr_db=1.0)\n"]
+    notebook["cells"].append({**code_cell, "source": "run.record(psnr_db=2.0, ssim=0.5)", "outputs": []})
+    parameters = next(cell for cell in notebook["cells"] if "parameters" in cell["metadata"].get("tags", []))
+    parameters["source"] = [line for line in parameters["source"] if not line.startswith("PRECISION")]
     broken = tmp_path / NOTEBOOKS[0].name
     broken.write_text(json.dumps(notebook))
     found = check_notebooks.problems(broken)
     assert any("outputs_profile is 'smoke'" in problem for problem in found)
     assert any("machine-specific path" in problem for problem in found)
+    assert "result 'psnr_db' is recorded 2 times" in found and "the parameters cell lacks PRECISION" in found
+    assert not any("'ssim'" in problem for problem in found)
 
 
 def test_code_is_ruff_clean():

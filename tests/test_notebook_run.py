@@ -32,6 +32,15 @@ def test_figures_and_results_are_written_with_context():
         written["dataset"] == "mnist" and written["figures"] == ["line.png"] and written["wall_seconds"] >= 0
     )
     assert {"torch", "numpy", "python"} <= set(written["versions"]) and written["device"].startswith("cpu")
+    assert written["precision"] in ("fp32", "bf16")
+
+
+def test_the_training_precision_is_resolved_once_and_recorded(capsys):
+    run = NotebookRun.start("99_demo", profile="smoke", device="cpu", precision="fp32")
+    assert run.precision == "fp32" and "training precision fp32" in capsys.readouterr().out
+    assert NotebookRun.start("99_demo", profile="smoke", device="cpu", precision="bf16").precision == "bf16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        NotebookRun.start("99_demo", profile="smoke", device="cpu", precision="fp16")
 
 
 def test_results_cannot_override_context_or_hold_nan():
@@ -62,9 +71,8 @@ def test_tables_carry_the_profile_and_the_smoke_warning():
 def test_results_are_recorded_where_they_are_measured_and_written_once():
     run = NotebookRun.start("99_demo", profile="smoke", device="cpu")
     run.record(psnr_db=40.0, seeds=[0, 1])
-    run.record(adp=0.0)
-    with pytest.raises(ValueError, match="already recorded"):
-        run.record(adp=1.0)
+    run.record(adp=1.0)
+    run.record(adp=0.0)  # a cell run again replaces its numbers
     with pytest.raises(ValueError, match="already recorded"):
         run.write_results({"psnr_db": 1.0})
     run.write_results({"extra": True})

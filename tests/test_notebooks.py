@@ -24,7 +24,16 @@ from helpers.profiles import get_profile
 
 NOTEBOOKS = sorted((repository_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
-CONTEXT_KEYS = {"notebook", "profile", "device", "dataset", "wall_seconds", "versions", "figures"}
+CONTEXT_KEYS = {
+    "notebook",
+    "profile",
+    "device",
+    "precision",
+    "dataset",
+    "wall_seconds",
+    "versions",
+    "figures",
+}
 
 
 def _check_01(results: dict) -> None:

@@ -14,7 +14,13 @@ FIGURES = repository_root() / "figures"
 
 
 def _run(notebook: str, **values) -> dict:
-    context = {"notebook": notebook, "profile": "quick", "device": "cuda (NVIDIA H100)", "dataset": "cifar10"}
+    context = {
+        "notebook": notebook,
+        "profile": "quick",
+        "device": "cuda (NVIDIA H100)",
+        "precision": "bf16",
+        "dataset": "cifar10",
+    }
     return {**context, "date_utc": "2026-11-25T00:00:00Z", "wall_seconds": 12.0, **values}
 
 

@@ -109,7 +109,7 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
 
     profile = get_profile("quick")
     main = RicTrainingConfig.for_profile(profile, lam=0.8, seed=5)
-    configs = study_configs(main, profile)
+    configs = study_configs(main, probe_epochs=profile.ric_probe_epochs, lambdas=profile.ric_lambda_sweep)
     assert configs["main"] == main and configs["probe"].epochs == profile.ric_probe_epochs
     assert {f"λ={lam}" for lam in profile.ric_lambda_sweep if lam != 0.8} <= set(configs)
     for name, config in configs.items():
@@ -122,3 +122,5 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
     assert seed_group(configs, "main") == ["main", "seed 6", "seed 7"]
     assert seed_group(configs, "rni_srl") == ["rni_srl", "rni_srl, seed 6", "rni_srl, seed 7"]
     assert [configs[name].seed for name in seed_group(configs, "control")] == [5, 6, 7]
+    with pytest.raises(ValueError, match="study's codecs"):
+        seed_group(configs, "λ=0.3 typo")

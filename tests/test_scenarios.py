@@ -5,7 +5,7 @@ import torch
 
 from helpers.attacks import AdversarialRecipe
 from helpers.profiles import get_profile
-from helpers.scenarios import get_scenario, key_policies, train_scenario
+from helpers.scenarios import ScenarioBudget, get_scenario, key_policies, train_scenario
 from helpers.training import predict
 
 
@@ -23,12 +23,13 @@ def test_key_policies_per_scenario():
 
 def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint(cifar_test):
     smoke = get_profile("smoke")
-    bpda = train_scenario("encrypted_adv", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
+    budget = ScenarioBudget.from_profile(smoke)
+    bpda = train_scenario("encrypted_adv", cifar_test, cifar_test, budget, key_seed=1, progress=False)
     masked = train_scenario(
         "encrypted_adv",
         cifar_test,
         cifar_test,
-        profile=smoke,
+        budget,
         key_seed=1,
         adversarial_placement="none",
         progress=False,
@@ -43,7 +44,7 @@ def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint
         "encrypted_adv",
         cifar_test,
         cifar_test,
-        profile=smoke,
+        budget,
         key_seed=1,
         adversarial_recipe=AdversarialRecipe(border="zeros"),
         progress=False,
@@ -54,8 +55,9 @@ def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint
 
 def test_second_call_loads_the_same_model_from_the_cache(cifar_test):
     smoke = get_profile("smoke")
-    first = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
-    second = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=1, progress=False)
+    budget = ScenarioBudget.from_profile(smoke)
+    first = train_scenario("encrypted", cifar_test, cifar_test, budget, key_seed=1, progress=False)
+    second = train_scenario("encrypted", cifar_test, cifar_test, budget, key_seed=1, progress=False)
     assert (first.cache.status, second.cache.status) == ("miss", "hit")
     assert first.cache.path == second.cache.path
     assert torch.equal(
@@ -65,5 +67,24 @@ def test_second_call_loads_the_same_model_from_the_cache(cifar_test):
         second.history.loss == first.history.loss
         and len(second.history.eval_accuracy["test"]) == smoke.epochs
     )
-    other_key = train_scenario("encrypted", cifar_test, cifar_test, profile=smoke, key_seed=2, progress=False)
+    other_key = train_scenario("encrypted", cifar_test, cifar_test, budget, key_seed=2, progress=False)
     assert other_key.cache.status == "miss" and other_key.cache.path != first.cache.path
+
+
+def test_the_budget_and_the_cloud_classifier_read_the_same_profile_fields():
+    """CIFAR-10's cloud classifier C is Table I's Plain model: both budgets must size it identically."""
+    from helpers.classifiers import ClassifierBudget
+
+    for name in ("smoke", "quick", "paper"):
+        profile = get_profile(name)
+        scenario, cloud = (
+            ScenarioBudget.from_profile(profile, "bf16"),
+            ClassifierBudget.from_profile(profile, "bf16"),
+        )
+        assert (scenario.width, scenario.epochs, scenario.train_images, scenario.precision) == (
+            cloud.width,
+            cloud.epochs,
+            cloud.train_images,
+            cloud.precision,
+        )
+        assert scenario.attack.epsilon == 0.1 and scenario.attack.steps == profile.adversarial_train_steps

@@ -1,19 +1,23 @@
-"""The training engine: schedule, augmentation, key policies, the adversary hook, and real learning."""
+"""The training engine: the one loop (fit), schedule, augmentation, key policies, the adversary hook,
+precision, and real learning."""
+
+import ast
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
 from helpers.data import load_dataset
-from helpers.encryption import BlockKey, encrypt
+from helpers.encryption import BlockKey, KeyPolicy, encrypt, model_input
 from helpers.images import to_float
 from helpers.networks import MnistCNN, encrypted_resnet18
+from helpers.paths import repository_root
 from helpers.training import (
-    KeyPolicy,
     TrainingConfig,
     accuracy,
     augment_batch,
-    model_input,
+    fit,
     prepare_model,
     reflect_augment_batch,
     train_classifier,
@@ -39,6 +43,7 @@ def test_paper_schedule():
         ({"epochs": 5, "lr_drop_epochs": (5,)}, "lr_drop_epochs"),
         ({"epochs": 2, "learning_rate": float("inf")}, "learning_rate must be a finite number"),
         ({"epochs": 2, "weight_decay": float("nan")}, "weight_decay must be a finite number"),
+        ({"epochs": 2, "precision": "auto"}, "precision must be one of"),  # resolved before it gets here
     ],
 )
 def test_bad_training_configurations(overrides, message):
@@ -162,3 +167,144 @@ def test_engine_rejects_bad_inputs(cifar_test):
         train_classifier(model, unlabelled, TrainingConfig(epochs=1), KeyPolicy.none())
     with pytest.raises(ValueError, match="swaps"):
         BlockKey.from_seed(0).with_swaps(-1, np.random.default_rng(0))
+
+
+def test_fit_visits_every_example_once_per_epoch_and_averages_as_asked():
+    generator = torch.Generator().manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    seen, modes, epochs_begun = [], [], []
+
+    def step(batch: torch.Tensor) -> torch.Tensor:
+        seen.append(batch.clone())
+        modes.append(model.training)
+        return torch.stack([batch.float().sum(), torch.tensor(float(len(batch)))])
+
+    curves = fit(
+        step,
+        10,
+        epochs=3,
+        batch_size=4,
+        generator=generator,
+        metrics=("index", "count"),
+        models=(model,),
+        begin_epoch=epochs_begun.append,
+        evaluate=lambda: {"held_out": float(len(epochs_begun))},
+        report="none",
+    )
+    per_epoch = [torch.cat(seen[i : i + 3]) for i in range(0, 9, 3)]  # 3 batches of ≤ 4 per epoch
+    assert all(sorted(order.tolist()) == list(range(10)) for order in per_epoch)
+    assert not torch.equal(per_epoch[0], per_epoch[1])  # a new order each epoch
+    assert curves.train == {"index": [4.5] * 3, "count": [1.0] * 3}  # sums divided by the 10 examples
+    assert curves.evaluation == {"held_out": [1.0, 2.0, 3.0]} and epochs_begun == [0, 1, 2]
+    assert all(modes) and not model.training and len(curves.epoch_seconds) == 3
+    again = fit(
+        lambda batch: torch.ones(1),
+        10,
+        epochs=1,
+        batch_size=4,
+        generator=generator,
+        metrics=("one",),
+        average="batches",
+        report="none",
+    )
+    assert again.train == {"one": [1.0]}  # three batches, each returning its mean 1
+
+
+def test_fit_is_repeatable_from_its_generator():
+    def orders(seed: int) -> list[list[int]]:
+        seen = []
+        fit(
+            lambda batch: seen.append(batch.tolist()) or torch.zeros(1),
+            7,
+            epochs=2,
+            batch_size=3,
+            generator=torch.Generator().manual_seed(seed),
+            metrics=("zero",),
+            report="none",
+        )
+        return seen
+
+    assert orders(1) == orders(1) and orders(1) != orders(2)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"average": "images"}, "average must be one of"),
+        ({"report": "quiet"}, "report must be one of"),
+        ({"metrics": ()}, "metrics must name"),
+        ({"epochs": 0}, "epochs must be a positive int"),
+        ({"batch_size": 1.5}, "batch_size must be"),
+    ],
+)
+def test_fit_rejects_bad_settings(overrides, message):
+    settings = {"epochs": 1, "batch_size": 2, "metrics": ("loss",), "report": "none"} | overrides
+    with pytest.raises((TypeError, ValueError), match=message):
+        fit(lambda batch: torch.zeros(1), 4, generator=torch.Generator(), **settings)
+
+
+def test_bf16_training_runs_learns_and_differs_from_fp32():
+    """The bf16 path (autocast around forward and loss) trains a real model; its weights are not fp32's."""
+    train = load_dataset("mnist", "train", limit=512)
+    weights = {}
+    for precision in ("fp32", "bf16"):
+        torch.manual_seed(0)
+        model = prepare_model(MnistCNN(), torch.device("cpu"))
+        config = TrainingConfig(
+            epochs=2, batch_size=64, optimizer="adam", learning_rate=1e-3, weight_decay=0, augment=False
+        )
+        history = train_classifier(
+            model, train, replace(config, precision=precision), KeyPolicy.none(), progress=False
+        )
+        assert history.loss[-1] < history.loss[0] and all(np.isfinite(history.loss)), precision
+        weights[precision] = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert weights["bf16"].dtype == torch.float32 and not torch.equal(weights["fp32"], weights["bf16"])
+
+
+def _optimiser_steps(tree: ast.AST) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "step"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id.endswith("optimizer")
+    ]
+
+
+def test_every_model_of_the_course_trains_in_the_one_loop():
+    """The only epoch shuffle is ``fit``'s, and every optimiser step in ``helpers`` is inside a ``step`` that
+    its enclosing function hands to ``fit`` — except NAE growth, which optimises an image, not a model."""
+    handed_to_fit, outside = [], []
+    for path in sorted((repository_root() / "helpers").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for function in (node for node in tree.body if isinstance(node, ast.FunctionDef)):
+            steps = [
+                node
+                for node in ast.walk(function)
+                if isinstance(node, ast.FunctionDef) and node.name == "step"
+            ]
+            calls_fit = any(
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "fit"
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == "step"
+                for node in ast.walk(function)
+            )
+            inside = {id(call) for step in steps for call in _optimiser_steps(step)}
+            for call in _optimiser_steps(function):
+                (handed_to_fit if id(call) in inside and calls_fit else outside).append(
+                    f"{path.stem}.{function.name}"
+                )
+        if path.stem != "training":
+            assert "randperm" not in path.read_text(), f"{path.stem} shuffles epochs outside fit"
+    assert set(outside) == {"nae.grow_naes"}, outside
+    assert set(handed_to_fit) == {
+        "training.train_classifier",
+        "ric_training.train_codec",
+        "ric_attacks.train_known_plaintext",
+        "ric_attacks.train_cloud_attack",
+    }
