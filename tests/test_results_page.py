@@ -48,7 +48,8 @@ def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
     readme.write_text("intro\n<!-- performance -->\nold\n<!-- /performance -->\nend\n")
 
     page = results_page.write(tmp_path, readme).read_text()
-    assert "| 07_attack_brute_force | quick | cuda (NVIDIA H100) | 2026-11-25 | 12 s | cifar10 |" in page
+    run_row = "| 07_attack_brute_force | quick | cuda (NVIDIA H100) | bf16 | 2026-11-25 | 12 s | cifar10 |"
+    assert run_row in page
     assert "| correct key | 41.234 |" in page and "6.50 / 6.25 / 6.75" in page
     assert f"{paper_numbers.RIC_FIG_8['wrong_mean']}" in page
     table = readme.read_text()
