@@ -30,6 +30,7 @@ from helpers.encryption import KeyPolicy
 from helpers.images import check_float_images
 from helpers.profiles import Profile
 from helpers.training import TrainingConfig, accuracy
+from helpers.validation import check_choice, check_count, check_int, check_positive_number
 
 CLOUD_DATASETS = ("cifar10", "svhn", "mnist")
 
@@ -92,6 +93,14 @@ class ClassifierBudget:
     digit_epochs: int
     digit_train_images: int | None
     precision: str = "fp32"
+
+    def __post_init__(self) -> None:
+        check_positive_number(self.width, "width")
+        for name in ("epochs", "digit_epochs"):
+            check_int(getattr(self, name), name, minimum=1)
+        for name in ("train_images", "digit_train_images"):
+            check_count(getattr(self, name), name)
+        check_choice(self.precision, "precision", training.PRECISIONS)
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ClassifierBudget:

@@ -36,7 +36,7 @@ from helpers.nae import NaeSettings, cached_class_naes, margin_loss, random_nois
 from helpers.profiles import Profile
 from helpers.ric import RicCodec
 from helpers.training import fit
-from helpers.validation import check_finite_number, check_int
+from helpers.validation import check_count, check_finite_number, check_int
 
 PAPER_BETA = 10.0
 PAPER_G2 = 5.0
@@ -500,6 +500,15 @@ class RicSetupSettings:
     train_keys: int
     train_images: int | None
     test_images: int | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.classifier, ClassifierBudget):
+            raise TypeError(f"classifier must be a ClassifierBudget, got {type(self.classifier).__name__}")
+        for name in ("classifier_test_images", "nae_steps", "train_images", "test_images"):
+            check_count(getattr(self, name), name)
+        if not check_finite_number(self.g1, "g1") >= 0:
+            raise ValueError(f"g1 must be >= 0, got {self.g1!r}")
+        check_int(self.train_keys, "train_keys", minimum=1)
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> RicSetupSettings:

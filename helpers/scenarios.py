@@ -23,11 +23,13 @@ from helpers.encryption import BlockKey, KeyPolicy
 from helpers.paper_numbers import TABLE_I_ROWS
 from helpers.profiles import Profile
 from helpers.training import (
+    PRECISIONS,
     TrainingConfig,
     TrainingHistory,
     plain_resnet18,
     train_or_load_classifier,
 )
+from helpers.validation import check_choice, check_count, check_int, check_positive_number
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,16 @@ class ScenarioBudget:
     adversarial_train_images: int | None
     attack: PGDSettings
     precision: str = "fp32"
+
+    def __post_init__(self) -> None:
+        check_positive_number(self.width, "width")
+        for name in ("epochs", "adversarial_epochs"):
+            check_int(getattr(self, name), name, minimum=1)
+        for name in ("train_images", "adversarial_train_images"):
+            check_count(getattr(self, name), name)
+        if not isinstance(self.attack, PGDSettings):
+            raise TypeError(f"attack must be a PGDSettings, got {type(self.attack).__name__}")
+        check_choice(self.precision, "precision", PRECISIONS)
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ScenarioBudget:

@@ -20,6 +20,26 @@ def check_finite_number(value: object, name: str) -> float:
     return float(value)
 
 
+def check_count(value: object, name: str) -> int | None:
+    """``value`` unchanged if it is ``None`` (meaning "all") or a positive int; else the errors of
+    :func:`check_int`. For settings such as "images taken from a split"."""
+    return None if value is None else check_int(value, name, minimum=1)
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """``value`` unchanged if it is one of ``choices``; else ``ValueError`` naming the parameter."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_positive_number(value: object, name: str) -> float:
+    """:func:`check_finite_number`, and ``ValueError`` unless the number is > 0."""
+    if not check_finite_number(value, name) > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` unchanged if it is an int (not a bool) within ``[minimum, maximum]`` (either bound optional).
 

@@ -124,3 +124,24 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
     assert [configs[name].seed for name in seed_group(configs, "control")] == [5, 6, 7]
     with pytest.raises(ValueError, match="study's codecs"):
         seed_group(configs, "λ=0.3 typo")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"classifier": None}, TypeError, "classifier must be a ClassifierBudget"),
+        ({"train_keys": 0}, ValueError, "train_keys must be a positive int"),
+        ({"nae_steps": 0}, ValueError, "nae_steps must be a positive int"),
+        ({"test_images": 1.0}, TypeError, "test_images must be a positive int"),
+        ({"g1": -1.0}, ValueError, "g1 must be >= 0"),
+        ({"g1": float("inf")}, ValueError, "g1 must be a finite number"),
+    ],
+)
+def test_bad_ric_setup_settings_are_refused_by_name(overrides, error, message):
+    from helpers.profiles import get_profile
+    from helpers.ric_training import RicSetupSettings
+
+    settings = RicSetupSettings.from_profile(get_profile("quick"))
+    assert settings.classifier.precision == "fp32" and settings.train_keys >= 1
+    with pytest.raises(error, match=message):
+        replace(settings, **overrides)

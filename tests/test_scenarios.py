@@ -88,3 +88,41 @@ def test_the_budget_and_the_cloud_classifier_read_the_same_profile_fields():
             cloud.precision,
         )
         assert scenario.attack.epsilon == 0.1 and scenario.attack.steps == profile.adversarial_train_steps
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"width": 0.0}, ValueError, "width must be a positive number"),
+        ({"width": float("nan")}, ValueError, "width must be a finite number"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"adversarial_epochs": 2.5}, TypeError, "adversarial_epochs must be a positive int"),
+        ({"train_images": 0}, ValueError, "train_images must be a positive int"),
+        ({"adversarial_train_images": "all"}, TypeError, "adversarial_train_images must be"),
+        ({"attack": {"epsilon": 0.1}}, TypeError, "attack must be a PGDSettings"),
+        ({"precision": "auto"}, ValueError, "precision must be one of"),
+    ],
+)
+def test_bad_scenario_budgets_are_refused_by_name(overrides, error, message):
+    from dataclasses import replace
+
+    with pytest.raises(error, match=message):
+        replace(ScenarioBudget.from_profile(get_profile("smoke")), **overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"width": -1}, ValueError, "width must be a positive number"),
+        ({"digit_epochs": 0}, ValueError, "digit_epochs must be a positive int"),
+        ({"digit_train_images": -5}, ValueError, "digit_train_images must be a positive int"),
+        ({"precision": "fp16"}, ValueError, "precision must be one of"),
+    ],
+)
+def test_bad_classifier_budgets_are_refused_by_name(overrides, error, message):
+    from dataclasses import replace
+
+    from helpers.classifiers import ClassifierBudget
+
+    with pytest.raises(error, match=message):
+        replace(ClassifierBudget.from_profile(get_profile("smoke")), **overrides)
