@@ -10,12 +10,16 @@ Usage::
                                                            # and in bf16
     python -m course.benchmark nae --width 0.25            # one key's 10 CIFAR-10 NAEs; per-image NAEs/s
     python -m course.benchmark ric --width 0.32            # RIC encrypt / decrypt with cached NAEs
+    python -m course.benchmark parity --profile quick      # Plain ResNet18 trained in float32 and in bf16:
+                                                           # test errors side by side (issue: parity)
 
 Each benchmark prints images per second and stores a record with the device's name in
 ``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table. The
 training and PGD records also measure the fast path (bf16 autocast, channels-last) beside float32 in the same
 run and store ``speedup_vs_fp32`` and the precision that ``"auto"`` picks on the device
-(:func:`helpers.runtime.resolve_precision`).
+(:func:`helpers.runtime.resolve_precision`). The parity record is not a throughput: it trains the profile's
+Plain ResNet18 (and notebook 02's three small exact-pixel models) in both precisions through the checkpoint
+cache and stores their test errors, so that a reader can see what bf16 costs in accuracy.
 """
 
 from __future__ import annotations
@@ -40,11 +44,20 @@ from helpers.images import to_float
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings, class_naes, image_naes
 from helpers.networks import ResNet18, encrypted_resnet18
+from helpers.profiles import PROFILES
 from helpers.ric import PAPER_WIDTH, RicCodec
 from helpers.ric_protocol import RicProtocol
 from helpers.runtime import describe_device, library_versions, resolve_device, resolve_precision
+from helpers.statistics import rate_interval
 from helpers.storage import atomic_write_json
-from helpers.training import TrainingConfig, prepare_model, train_classifier
+from helpers.training import (
+    TrainingConfig,
+    accuracy,
+    plain_resnet18,
+    predict,
+    prepare_model,
+    train_classifier,
+)
 
 
 def time_once(function: Callable[[], object], device: torch.device) -> float:
@@ -332,14 +345,97 @@ def benchmark_ric(images: int, device: torch.device, repeats: int, width: float)
     }
 
 
+PARITY_SEEDS = (0, 1, 2)  # notebook 02's JPEG_STUDY_SEEDS: the small models share its checkpoints
+
+
+def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, object]:
+    """The accuracy cost of bf16 training: the profile's Plain ResNet18 trained once in float32 and once under
+    bf16 autocast on the same schedule, data and seed (the Table I model of notebooks 02–03), and notebook
+    02's small exact-pixel Plain models (``jpeg_study_images`` images, seeds 0–2) in both precisions, whose
+    seed-to-seed spread is the yardstick for the difference. All models go through the checkpoint cache
+    (the precision is part of each key), so the float32 ones are the notebooks' own. Evaluation is float32.
+    Training times are not recorded here: the ``training`` benchmark measures speed, in turns, on one machine.
+    """
+    profile = PROFILES[profile_name]
+    train = load_dataset("cifar10", "train", limit=profile.classifier_train_images, device=device)
+    test = load_dataset("cifar10", "test", limit=profile.test_images, device=device)
+    small = load_dataset("cifar10", "train", limit=profile.jpeg_study_images, variant="exact", device=device)
+    record: dict[str, object] = {
+        "profile": profile_name,
+        "test_images": len(test),
+        "native_bf16": resolve_precision("auto", device) == "bf16",
+        "plain": {},
+        "small_models": {"train_images": len(small), "seeds": list(PARITY_SEEDS)},
+    }
+    predictions = {}
+    for precision in ("fp32", "bf16"):
+        trained = plain_resnet18(
+            train, test, width=profile.model_width, epochs=profile.epochs, precision=precision, progress=False
+        )
+        predictions[precision] = predict(trained.model, test, KeyPolicy.none())
+        error = 1 - float((predictions[precision] == test.labels).float().mean())
+        record["plain"][precision] = {
+            "test_error": error,
+            "ci95": list(rate_interval(error, len(test))),
+            "cache": trained.cache.status,
+        }
+        errors = [
+            1
+            - accuracy(
+                plain_resnet18(
+                    small,
+                    test,
+                    width=profile.model_width,
+                    epochs=profile.epochs,
+                    seed=seed,
+                    precision=precision,
+                    progress=False,
+                ).model,
+                test,
+                KeyPolicy.none(),
+            )
+            for seed in PARITY_SEEDS
+        ]
+        record["small_models"][precision] = {
+            "test_errors": errors,
+            "mean": statistics.mean(errors),
+            "sd": statistics.stdev(errors),
+        }
+        print(
+            f"{precision}: Plain test error {error:.3f} (checkpoint {trained.cache.status}); "
+            f"small models {', '.join(f'{e:.3f}' for e in errors)}"
+        )
+    plain = record["plain"]
+    record["plain"]["bf16_minus_fp32"] = plain["bf16"]["test_error"] - plain["fp32"]["test_error"]
+    record["plain"]["prediction_agreement"] = float(
+        (predictions["fp32"] == predictions["bf16"]).float().mean()
+    )
+    record["plain"]["within_one_point"] = abs(record["plain"]["bf16_minus_fp32"]) <= 0.01
+    smalls = record["small_models"]
+    smalls["bf16_minus_fp32_mean"] = smalls["bf16"]["mean"] - smalls["fp32"]["mean"]
+    print(
+        f"bf16 − fp32: {plain['bf16_minus_fp32']:+.3f} (Plain), {smalls['bf16_minus_fp32_mean']:+.3f} "
+        f"(mean of the small models; fp32 seed sd {smalls['fp32']['sd']:.3f})"
+    )
+    return record
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace, int, torch.device], dict[str, object]]] = {
     "encryption": lambda args, images, device: benchmark_encryption(images, device, args.repeats),
     "training": lambda args, images, device: benchmark_training(images, device, args.repeats, args.width),
     "pgd": lambda args, images, device: benchmark_pgd(images, device, args.repeats, args.width),
     "nae": lambda args, images, device: benchmark_nae(images, device, args.repeats, args.width),
     "ric": lambda args, images, device: benchmark_ric(images, device, args.repeats, args.width),
+    "parity": lambda args, images, device: benchmark_parity(args.profile, device),
 }
-DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256, "ric": 1_000}
+DEFAULT_IMAGES = {
+    "encryption": 50_000,
+    "training": 4_096,
+    "pgd": 256,
+    "nae": 256,
+    "ric": 1_000,
+    "parity": 0,  # the profile decides
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,9 +456,15 @@ def main(argv: list[str] | None = None) -> int:
         help="ResNet18 width multiplier (training, pgd, nae, ric — which also scales the codec; default 1)",
     )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    parser.add_argument(
+        "--profile",
+        default="quick",
+        choices=sorted(PROFILES),
+        help="parity: whose Plain model (default quick)",
+    )
     args = parser.parse_args(argv)
     images = DEFAULT_IMAGES[args.benchmark] if args.images is None else args.images
-    if images < 1 or args.repeats < 1 or not args.width > 0:
+    if (images < 1 and args.benchmark != "parity") or args.repeats < 1 or not args.width > 0:
         parser.error("--images, --repeats and --width must be positive")
 
     try:
@@ -377,9 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         date_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=library_versions(),
     )
-    variant = f"_width{args.width:g}" if args.benchmark in ("training", "pgd", "nae", "ric") else ""
+    suffix = {"encryption": "", "parity": f"_{args.profile}"}.get(args.benchmark, f"_width{args.width:g}")
     path = atomic_write_json(
-        paths.figures_dir() / "benchmarks" / f"{args.benchmark}{variant}_{device.type}.json", record
+        paths.figures_dir() / "benchmarks" / f"{args.benchmark}{suffix}_{device.type}.json", record
     )
     print(f"wrote {path}")
     return 0

@@ -454,9 +454,10 @@ def study_configs(
 
     ``main``; ``control`` (the other initialisation); ``probe`` (``probe_epochs``, when set); the Table 4
     variants ``rni_srl`` and ``nae_no_srl``; ``λ=<value>`` for Fig. 7's ``lambdas`` other than ``main.lam``
-    — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the main codec,
-    the control and the variants (``seed <s>`` alone for the main codec). Notebook 05 trains them, notebook
-    06 evaluates them; both take the list from here.
+    — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the control, the
+    variants and every λ (``seed <s>`` alone for the main codec), so that every comparison of the study can be
+    read against its seed-to-seed spread. Notebook 05 trains them, notebook 06 evaluates them; both take the
+    list from here.
     """
     other = "pytorch" if main.initialisation == "identity" else "identity"
     seeds = (main.seed + 1, main.seed + 2)
@@ -466,7 +467,8 @@ def study_configs(
         configs["probe"] = replace(main, epochs=probe_epochs)
     configs |= {name: replace(main, variant=name) for name in ric.VARIANTS if name != main.variant}
     configs |= {f"λ={lam}": replace(main, lam=lam) for lam in lambdas if lam != main.lam}
-    for name in ("control", *(name for name in ric.VARIANTS if name != main.variant)):
+    others = ("control", *(name for name in ric.VARIANTS if name != main.variant))
+    for name in (*others, *(f"λ={lam}" for lam in lambdas if lam != main.lam)):
         configs |= {f"{name}, seed {seed}": replace(configs[name], seed=seed) for seed in seeds}
     return configs
 

@@ -45,6 +45,22 @@ def test_benchmark_writes_a_record(arguments, record_name, keys):
         assert record["auto_precision"] in ("fp32", "bf16")
 
 
+def test_the_parity_record_compares_the_same_models_in_both_precisions():
+    assert main(["parity", "--profile", "smoke", "--device", "cpu"]) == 0
+    record = json.loads((figures_dir() / "benchmarks" / "parity_smoke_cpu.json").read_text())
+    plain, small = record["plain"], record["small_models"]
+    assert record["profile"] == "smoke" and isinstance(record["native_bf16"], bool)
+    assert plain["bf16_minus_fp32"] == pytest.approx(
+        plain["bf16"]["test_error"] - plain["fp32"]["test_error"]
+    )
+    assert 0 <= plain["prediction_agreement"] <= 1
+    for precision in ("fp32", "bf16"):
+        low, high = plain[precision]["ci95"]
+        assert low <= plain[precision]["test_error"] <= high
+        assert len(small[precision]["test_errors"]) == len(small["seeds"]) == 3
+    assert small["bf16_minus_fp32_mean"] == pytest.approx(small["bf16"]["mean"] - small["fp32"]["mean"])
+
+
 def test_bad_sizes_are_refused():
     with pytest.raises(SystemExit):
         main(["nae", "--images", "0"])

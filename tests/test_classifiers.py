@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from helpers.classifiers import ClassifierBudget, InputNormalization, cloud_classifier
+from helpers.classifiers import ClassifierBudget, InputNormalization, cloud_classifier, format_classifier
 from helpers.data import ImageData
 from helpers.profiles import get_profile
 
@@ -54,3 +54,30 @@ def test_bad_arguments_give_clear_errors():
         )
     with pytest.raises(ValueError, match="std"):
         InputNormalization(torch.zeros(3), torch.zeros(3))
+
+
+def test_a_format_classifier_takes_the_codecs_shape_and_has_its_own_checkpoint():
+    budget = ClassifierBudget.from_profile(get_profile("smoke"))
+    train, test = fake_split("cifar10", "train", channels=3), fake_split("cifar10", "test", channels=3)
+    grey = format_classifier("cifar10", train, test, (1, 28, 28), budget, progress=False)
+    colour = format_classifier("cifar10", train, test, (3, 32, 32), budget, progress=False)
+    assert grey.cache.status == colour.cache.status == "miss"  # one checkpoint per format
+    assert grey.model(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    assert colour.model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(RuntimeError):
+        grey.model(torch.rand(2, 3, 32, 32))  # made for grey 28×28 only
+    again = format_classifier("cifar10", train, test, (1, 28, 28), budget, progress=False)
+    assert again.cache.status == "hit" and not again.model.training
+
+
+def test_a_format_classifier_refuses_bad_formats_and_data_by_name():
+    budget = ClassifierBudget.from_profile(get_profile("smoke"))
+    train, test = fake_split("mnist", "train"), fake_split("mnist", "test")
+    with pytest.raises(ValueError, match="shape"):
+        format_classifier("mnist", train, test, (3, 64, 64), budget)
+    with pytest.raises(TypeError, match="shape"):
+        format_classifier("mnist", train, test, (3, 32.0, 32), budget)
+    with pytest.raises(ValueError, match="expected mnist"):
+        format_classifier("mnist", fake_split("cifar10", "train", 3), test, (3, 32, 32), budget)
+    with pytest.raises(ValueError, match="dataset"):
+        format_classifier("imagenet", train, test, (3, 32, 32), budget)

@@ -98,3 +98,25 @@ def test_every_committed_run_records_its_device_and_training_precision(path):
     """A number is read beside the machine and the arithmetic that produced it."""
     results = json.loads(path.read_text())
     assert results["precision"] in ("fp32", "bf16") and results["device"]
+
+
+def test_the_lambda_study_is_read_over_three_seeds_per_lambda():
+    """Notebook 06 reads every λ of Fig. 7's study over the same three seeds as the main codec."""
+    results = _results("06_ric_protocol")
+    for row in results["lambda_sweep"]:
+        over_seeds = row["psnr_db_over_seeds"]
+        assert over_seeds["seeds"] == [results["seed"], results["seed"] + 1, results["seed"] + 2], row[
+            "lambda"
+        ]
+        assert over_seeds["psnr_db"][0] == pytest.approx(row["psnr_db"])
+        assert min(over_seeds["psnr_db"]) <= over_seeds["mean"] <= max(over_seeds["psnr_db"])
+
+
+def test_table_3_measures_every_cross_cell_with_both_protocols():
+    """Each cross cell of Table 3 is measured with the codec's classifier and with the test set's own."""
+    results = _results("06_ric_protocol")
+    cross = {cell for cell in results["cross_dataset"] if len(set(cell.split("→"))) == 2}
+    assert cross and cross == set(results["cross_dataset_own_classifier"])
+    for cell in cross:
+        own = results["cross_dataset_own_classifier"][cell]
+        assert 0 < own["classifier_test_accuracy"] <= 1 and own["psnr_db"] > 0, cell

@@ -87,6 +87,26 @@ def test_table_3_is_a_matrix_with_the_papers_row_below_ours():
     assert headers == ["model", "cifar10", "mnist"]
     assert rows[0] == ["RIC-cifar10", "40.75 / 0.9974", "40.30 / 0.9700"]
     assert rows[-1] == ["paper: RIC-svhn", "40.03 / 0.9963", "–"]
+    assert len(rows) == 3  # no own-classifier cells: one row per codec
+
+
+def test_table_3_adds_the_release_protocol_row_under_each_codec_that_has_it():
+    cross = {
+        "cifar10→cifar10": {"psnr_db": 40.75, "ssim": 0.9974},
+        "cifar10→mnist": {"psnr_db": 40.3, "ssim": 0.97},
+        "mnist→cifar10": {"psnr_db": 35.7, "ssim": 0.9957},
+        "mnist→mnist": {"psnr_db": 51.0, "ssim": 0.9999},
+    }
+    own = {"cifar10→mnist": {"psnr_db": 38.0, "ssim": 0.95}}
+    headers, rows = paper_tables.ric_table_3(cross, own)
+    assert headers == ["model", "cifar10", "mnist"]
+    assert [row[0] for row in rows] == [
+        "RIC-cifar10",
+        "RIC-cifar10, each test set's own classifier",
+        "RIC-mnist",
+        "paper: RIC-svhn",
+    ]
+    assert rows[1] == ["RIC-cifar10, each test set's own classifier", "40.75 / 0.9974", "38.00 / 0.9500"]
 
 
 def test_table_4_follows_the_papers_rows_and_ends_with_the_identity_codec():
@@ -117,6 +137,13 @@ def test_the_lambda_table_has_one_row_per_lambda_beside_the_identity_codec():
         }
         for lam in (0.2, 0.8)
     ]
+    sweep[1]["psnr_db_over_seeds"] = {
+        "seeds": [0, 1, 2],
+        "psnr_db": [30.8, 29.8, 31.8],
+        "mean": 30.8,
+        "sd": 1.0,
+    }
     headers, rows = paper_tables.ric_lambda_table(sweep)
     assert [row[0] for row in rows] == [0.2, 0.8] and all(len(row) == len(headers) for row in rows)
-    assert rows[0][4] == 10.0 and rows[1][-1] == 79.4
+    assert rows[0][5] == 10.0 and rows[1][-1] == 79.4
+    assert rows[0][2] == "–" and rows[1][2] == "30.800 ± 1.000 (3)"  # no seeds stored: a dash

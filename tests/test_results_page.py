@@ -153,3 +153,32 @@ def test_the_jpeg_study_names_the_training_pixels_and_the_difference():
     line = results_page._jpeg_study(study)
     assert "train on offline cifar10_jpeg.npz (lossy JPEG copy" in line and "4,000 exact" in line
     assert "0.310 (exact pixels) vs 0.340 (JPEG round trip (quality 75))" in line and "+0.030" in line
+
+
+def test_the_parity_record_becomes_two_rows_under_the_performance_table():
+    record = {
+        "device": "cpu (2 threads)",
+        "profile": "quick",
+        "native_bf16": False,
+        "plain": {
+            "fp32": {"test_error": 0.208, "ci95": [0.184, 0.234]},
+            "bf16": {"test_error": 0.215, "ci95": [0.191, 0.241]},
+            "bf16_minus_fp32": 0.007,
+            "prediction_agreement": 0.9,
+        },
+        "small_models": {
+            "seeds": [0, 1, 2],
+            "train_images": 4000,
+            "fp32": {"mean": 0.571, "sd": 0.013},
+            "bf16": {"mean": 0.575, "sd": 0.010},
+            "bf16_minus_fp32_mean": 0.004,
+        },
+    }
+    lines = results_page.performance_table({"parity_quick_cpu": record})
+    table = "\n".join(lines)
+    assert (
+        "| quick, cpu (2 threads), no native bf16 | Plain ResNet18 (Table I's) | 0.208 [0.184, 0.234] | "
+        "0.215 [0.191, 0.241] | +0.007 | 0.900 |"
+    ) in table
+    assert "| 0.571 ± 0.013 | 0.575 ± 0.010 | +0.004 | – |" in table
+    assert results_page.parity_table({}) == []

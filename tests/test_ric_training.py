@@ -122,6 +122,14 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
     assert seed_group(configs, "main") == ["main", "seed 6", "seed 7"]
     assert seed_group(configs, "rni_srl") == ["rni_srl", "rni_srl, seed 6", "rni_srl, seed 7"]
     assert [configs[name].seed for name in seed_group(configs, "control")] == [5, 6, 7]
+    for lam in profile.ric_lambda_sweep:
+        if lam != 0.8:
+            group = seed_group(configs, f"λ={lam}")
+            assert [(configs[name].lam, configs[name].seed) for name in group] == [
+                (lam, 5),
+                (lam, 6),
+                (lam, 7),
+            ]
     with pytest.raises(ValueError, match="study's codecs"):
         seed_group(configs, "λ=0.3 typo")
 
