@@ -161,8 +161,8 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
     headers, rows = paper_tables.ric_table_3(run["cross_dataset"], run.get("cross_dataset_own_classifier"))
     lines += [
         "**Table 3** — train → test. The other data set's images are converted to the codec's format (grey ↔ "
-        "colour, resized) and encrypted with the NAEs of the codec's own classifier (first row) or, as the "
-        "release does, of the test data set's own classifier, trained on its converted images (second row).",
+        "colour, resized) and encrypted with the NAEs of the codec's own classifier (first row) or, like the "
+        "release, of the test data set's own classifier — here trained on its converted images (second row).",
         "",
         *_table(headers, rows),
         "",
