@@ -238,7 +238,7 @@ def _train_digit_classifier(
         settings=settings,
         code=code_fingerprint(InputNormalization, _digit_network, training.train_or_load_classifier),
         progress=progress,
-        label=name.removesuffix("-classifier").replace("-", " ") + " classifier",
+        label=name.replace("-", " "),
     )
 
 

@@ -76,14 +76,16 @@ def test_table_2_puts_the_codec_beside_its_control_seeds_probe_and_both_baseline
     assert rows[-1][5] == "–"  # the LSB baseline has no wrong-key decoding: a dash, not a zero
 
 
+CROSS = {
+    "cifar10→cifar10": {"psnr_db": 40.75, "ssim": 0.9974},
+    "cifar10→mnist": {"psnr_db": 40.3, "ssim": 0.97},
+    "mnist→cifar10": {"psnr_db": 35.7, "ssim": 0.9957},
+    "mnist→mnist": {"psnr_db": 51.0, "ssim": 0.9999},
+}
+
+
 def test_table_3_is_a_matrix_with_the_papers_row_below_ours():
-    cross = {
-        "cifar10→cifar10": {"psnr_db": 40.75, "ssim": 0.9974},
-        "cifar10→mnist": {"psnr_db": 40.3, "ssim": 0.97},
-        "mnist→cifar10": {"psnr_db": 35.7, "ssim": 0.9957},
-        "mnist→mnist": {"psnr_db": 51.0, "ssim": 0.9999},
-    }
-    headers, rows = paper_tables.ric_table_3(cross)
+    headers, rows = paper_tables.ric_table_3(CROSS)
     assert headers == ["model", "cifar10", "mnist"]
     assert rows[0] == ["RIC-cifar10", "40.75 / 0.9974", "40.30 / 0.9700"]
     assert rows[-1] == ["paper: RIC-svhn", "40.03 / 0.9963", "–"]
@@ -91,14 +93,8 @@ def test_table_3_is_a_matrix_with_the_papers_row_below_ours():
 
 
 def test_table_3_adds_the_release_protocol_row_under_each_codec_that_has_it():
-    cross = {
-        "cifar10→cifar10": {"psnr_db": 40.75, "ssim": 0.9974},
-        "cifar10→mnist": {"psnr_db": 40.3, "ssim": 0.97},
-        "mnist→cifar10": {"psnr_db": 35.7, "ssim": 0.9957},
-        "mnist→mnist": {"psnr_db": 51.0, "ssim": 0.9999},
-    }
     own = {"cifar10→mnist": {"psnr_db": 38.0, "ssim": 0.95}}
-    headers, rows = paper_tables.ric_table_3(cross, own)
+    headers, rows = paper_tables.ric_table_3(CROSS, own)
     assert headers == ["model", "cifar10", "mnist"]
     assert [row[0] for row in rows] == [
         "RIC-cifar10",
