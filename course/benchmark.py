@@ -345,27 +345,28 @@ def benchmark_ric(images: int, device: torch.device, repeats: int, width: float)
     }
 
 
-PARITY_SEEDS = (0, 1, 2)  # notebook 02's JPEG_STUDY_SEEDS: the small models share its checkpoints
-
-
 def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, object]:
     """The accuracy cost of bf16 training: the profile's Plain ResNet18 trained once in float32 and once under
     bf16 autocast on the same schedule, data and seed (the Table I model of notebooks 02–03), and notebook
-    02's small exact-pixel Plain models (``jpeg_study_images`` images, seeds 0–2) in both precisions, whose
-    seed-to-seed spread is the yardstick for the difference. All models go through the checkpoint cache
-    (the precision is part of each key), so the float32 ones are the notebooks' own. Evaluation is float32.
+    02's small exact-pixel Plain models (``jpeg_study_images`` images, seeds 0, …, ``study_seeds`` − 1) in
+    both precisions, whose seed-to-seed spread is the yardstick for the difference. All models go through the
+    checkpoint cache (the precision is part of each key), so the float32 ones are the notebooks' own.
+    Evaluation is float32.
     Training times are not recorded here: the ``training`` benchmark measures speed, in turns, on one machine.
     """
     profile = PROFILES[profile_name]
     train = load_dataset("cifar10", "train", limit=profile.classifier_train_images, device=device)
     test = load_dataset("cifar10", "test", limit=profile.test_images, device=device)
     small = load_dataset("cifar10", "train", limit=profile.jpeg_study_images, variant="exact", device=device)
+    seeds = list(
+        range(profile.study_seeds)
+    )  # notebook 02's JPEG study seeds: the models share its checkpoints
     record: dict[str, object] = {
         "profile": profile_name,
         "test_images": len(test),
         "native_bf16": resolve_precision("auto", device) == "bf16",
         "plain": {},
-        "small_models": {"train_images": len(small), "seeds": list(PARITY_SEEDS)},
+        "small_models": {"train_images": len(small), "seeds": seeds},
     }
     predictions = {}
     for precision in ("fp32", "bf16"):
@@ -394,7 +395,7 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
                 test,
                 KeyPolicy.none(),
             )
-            for seed in PARITY_SEEDS
+            for seed in seeds
         ]
         record["small_models"][precision] = {
             "test_errors": errors,

@@ -45,6 +45,9 @@ class Profile:
         leak_control_images: training images of notebook 03's label-leak control — two small Encrypted-Adv
             models that differ only in the order of augmentation and attack.
         leak_control_epochs: their epochs.
+        study_seeds: seeds of every small study and control, so that each comparison can be read against
+            the spread between seeds — notebook 02's JPEG-versus-exact models, notebook 03's label-leak
+            controls, and every codec of RIC's study (notebooks 05–06).
         jpeg_study_images: exact-pixel training images of notebook 02's JPEG-versus-exact study (``None``: all
             that the exact source holds).
         attack_images: test images attacked per scenario and attack (``None``: the whole test split).
@@ -101,6 +104,7 @@ class Profile:
     adversarial_train_alpha: float
     leak_control_images: int
     leak_control_epochs: int
+    study_seeds: int
     jpeg_study_images: int | None
     attack_images: int | None
     attack_steps: int
@@ -155,6 +159,7 @@ PROFILES: dict[str, Profile] = {
         adversarial_train_alpha=0.05,
         leak_control_images=128,
         leak_control_epochs=1,
+        study_seeds=3,
         jpeg_study_images=128,
         attack_images=32,
         attack_steps=5,
@@ -207,6 +212,7 @@ PROFILES: dict[str, Profile] = {
         adversarial_train_alpha=0.04,
         leak_control_images=4_000,
         leak_control_epochs=3,
+        study_seeds=3,
         jpeg_study_images=4_000,
         attack_images=500,
         attack_steps=20,
@@ -259,6 +265,7 @@ PROFILES: dict[str, Profile] = {
         adversarial_train_alpha=0.01,
         leak_control_images=10_000,
         leak_control_epochs=10,
+        study_seeds=3,
         jpeg_study_images=None,
         attack_images=None,
         attack_steps=20,
@@ -344,8 +351,8 @@ _LOOP_COUNTS = (
 def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_RUN_STEPS) -> Profile:
     """``profile`` with every loop cut short, everything else (widths, batch sizes, step sizes, margins,
     initialisation) unchanged: at most ``images`` images per split or study, at most ``steps`` optimisation
-    steps, keys or samples per loop, one epoch per training, and of the λ and ε studies only their smallest
-    and largest values. Its numbers are not results.
+    steps, keys or samples per loop, two seeds per study (the fewest that have a spread), one epoch per
+    training, and of the λ and ε studies only their smallest and largest values. Its numbers are not results.
     """
     if not isinstance(profile, Profile):
         raise TypeError(f"profile must be a Profile, got {type(profile).__name__}")
@@ -360,6 +367,7 @@ def dry_run(profile: Profile, *, images: int = DRY_RUN_IMAGES, steps: int = DRY_
         for name in _LOOP_COUNTS
     }
     capped |= dict.fromkeys(_EPOCHS, 1)
+    capped["study_seeds"] = min(profile.study_seeds, 2)
     per_class = max(2, images // 16)  # ciphertexts averaged per class in notebook 09's leak
     capped |= {
         "kpa_pairs": tuple(sorted({min(pairs, images) for pairs in profile.kpa_pairs})),

@@ -448,28 +448,29 @@ def study_datasets(choice: str) -> tuple[str, str]:
 
 
 def study_configs(
-    main: RicTrainingConfig, *, probe_epochs: int | None, lambdas: Sequence[float]
+    main: RicTrainingConfig, *, probe_epochs: int | None, lambdas: Sequence[float], seeds: int
 ) -> dict[str, RicTrainingConfig]:
     """Every codec of the course's RIC study, by name:
 
     ``main``; ``control`` (the other initialisation); ``probe`` (``probe_epochs``, when set); the Table 4
     variants ``rni_srl`` and ``nae_no_srl``; ``λ=<value>`` for Fig. 7's ``lambdas`` other than ``main.lam``
-    — each one setting away from ``main`` — and ``<name>, seed <s>`` for two more seeds of the control, the
-    variants and every λ (``seed <s>`` alone for the main codec), so that every comparison of the study can be
-    read against its seed-to-seed spread. Notebook 05 trains them, notebook 06 evaluates them; both take the
-    list from here.
+    — each one setting away from ``main`` — and ``<name>, seed <s>`` for ``seeds − 1`` more seeds
+    (``main.seed + 1``, …) of the control, the variants and every λ (``seed <s>`` alone for the main codec),
+    so that every comparison of the study can be read against its seed-to-seed spread. Notebook 05 trains
+    them, notebook 06 evaluates them; both take the list from here.
     """
+    check_int(seeds, "seeds", minimum=1)
     other = "pytorch" if main.initialisation == "identity" else "identity"
-    seeds = (main.seed + 1, main.seed + 2)
+    extra_seeds = tuple(main.seed + offset for offset in range(1, seeds))
     configs = {"main": main, "control": replace(main, initialisation=other)}
-    configs |= {f"seed {seed}": replace(main, seed=seed) for seed in seeds}
+    configs |= {f"seed {seed}": replace(main, seed=seed) for seed in extra_seeds}
     if probe_epochs:
         configs["probe"] = replace(main, epochs=probe_epochs)
     configs |= {name: replace(main, variant=name) for name in ric.VARIANTS if name != main.variant}
     configs |= {f"λ={lam}": replace(main, lam=lam) for lam in lambdas if lam != main.lam}
     others = ("control", *(name for name in ric.VARIANTS if name != main.variant))
     for name in (*others, *(f"λ={lam}" for lam in lambdas if lam != main.lam)):
-        configs |= {f"{name}, seed {seed}": replace(configs[name], seed=seed) for seed in seeds}
+        configs |= {f"{name}, seed {seed}": replace(configs[name], seed=seed) for seed in extra_seeds}
     return configs
 
 

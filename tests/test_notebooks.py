@@ -53,7 +53,10 @@ def _check_02(results: dict) -> None:
     _check_error_rates(results["models"])
     study = results["jpeg_study"]
     assert set(study["test_error"]) == {"exact pixels", "JPEG round trip (quality 75)"}
-    assert all(len(errors) == len(study["seeds"]) >= 3 for errors in study["test_error"].values())
+    seeds = get_profile(results["profile"]).study_seeds
+    assert len(study["seeds"]) == seeds and all(
+        len(errors) == seeds for errors in study["test_error"].values()
+    )
     assert 20 < study["round_trip_psnr_db"] < 45  # lossy, but the same images
 
 
@@ -125,8 +128,9 @@ def _check_05(results: dict) -> None:
     } <= set(results)
     codecs = results["codecs"]
     groups = ("main", "control", "rni_srl", "nae_no_srl")
-    seeds = {f"{name}, seed {seed}" for name in groups[1:] for seed in (1, 2)}
-    assert {*groups, "seed 1", "seed 2", *seeds} <= set(codecs)
+    extra = range(1, get_profile(results["profile"]).study_seeds)  # the main codec is seed 0
+    seeds = {f"{name}, seed {seed}" for name in groups[1:] for seed in extra}
+    assert {*groups, *(f"seed {seed}" for seed in extra), *seeds} <= set(codecs)
     for name, codec in codecs.items():
         epochs = codec["changes"].get("epochs", results["config"]["epochs"])
         assert len(codec["eval_psnr_db_by_epoch"]) == epochs
@@ -170,8 +174,14 @@ def _check_06(results: dict) -> None:
     if get_profile(results["profile"]).ric_probe_epochs:  # the paper profile has no probe
         assert "convergence_probe" in results
     assert set(results["ablation"]) == set(results["ablation_seeds"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
+    study_seeds = get_profile(results["profile"]).study_seeds
     for over_seeds in (*results["ablation_seeds"].values(), results["init_control"]["over_seeds"]):
-        assert len(over_seeds["seeds"]) == len(set(over_seeds["seeds"])) == len(over_seeds["psnr_db"]) >= 3
+        assert (
+            len(over_seeds["seeds"])
+            == len(set(over_seeds["seeds"]))
+            == len(over_seeds["psnr_db"])
+            == study_seeds
+        )
         assert min(over_seeds["psnr_db"]) <= over_seeds["mean"] <= max(over_seeds["psnr_db"])
     assert {"lambda", "acc_encrypted", "psnr_db", "identity_psnr_db", "encoder_correlation"} <= set(
         results["lambda_sweep"][0]
@@ -180,7 +190,7 @@ def _check_06(results: dict) -> None:
     assert 0 <= results["label_mismatch_rate"] <= 1
     assert results["identity_codec"]["encoder_correlation"] > 0.999  # u_en = x
     seeds = [row["seed"] for row in results["seeds"]]
-    assert len(seeds) >= 3 and len(set(seeds)) == len(seeds)
+    assert len(seeds) == len(set(seeds)) == study_seeds
     for report in (results, *results["per_dataset"].values()):
         low, high = report["ci95"]["acc_encrypted"]
         assert 0 <= low <= report["acc_encrypted"] <= high <= 1

@@ -29,6 +29,7 @@ def test_the_dry_run_keeps_the_papers_settings_and_cuts_every_loop():
             assert 1 <= value <= DRY_RUN_IMAGES, field.name
         if field.name.endswith(("epochs", "_steps", "_keys", "_samples", "_bits")) and value is not None:
             assert 1 <= value <= DRY_RUN_STEPS, field.name
+    assert paper.study_seeds >= 3 and dry.study_seeds == 2  # the fewest seeds that have a spread
     assert dry.ric_lambda_sweep == (min(paper.ric_lambda_sweep), max(paper.ric_lambda_sweep))
     assert dry.epsilon_sweep == (min(paper.epsilon_sweep), max(paper.epsilon_sweep))
     assert max(dry.kpa_pairs) <= DRY_RUN_IMAGES and list(dry.kpa_pairs) == sorted(set(dry.kpa_pairs))

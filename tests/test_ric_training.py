@@ -109,8 +109,17 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
 
     profile = get_profile("quick")
     main = RicTrainingConfig.for_profile(profile, lam=0.8, seed=5)
-    configs = study_configs(main, probe_epochs=profile.ric_probe_epochs, lambdas=profile.ric_lambda_sweep)
-    assert configs["main"] == main and configs["probe"].epochs == profile.ric_probe_epochs
+    configs = study_configs(
+        main,
+        probe_epochs=profile.ric_probe_epochs,
+        lambdas=profile.ric_lambda_sweep,
+        seeds=profile.study_seeds,
+    )
+    assert (
+        profile.study_seeds == 3
+        and configs["main"] == main
+        and configs["probe"].epochs == profile.ric_probe_epochs
+    )
     assert {f"λ={lam}" for lam in profile.ric_lambda_sweep if lam != 0.8} <= set(configs)
     for name, config in configs.items():
         changed = {key for key, value in asdict(config).items() if value != asdict(main)[key]}
@@ -132,6 +141,11 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
             ]
     with pytest.raises(ValueError, match="study's codecs"):
         seed_group(configs, "λ=0.3 typo")
+    one_seed = study_configs(main, probe_epochs=None, lambdas=(0.5,), seeds=1)
+    assert set(one_seed) == {"main", "control", "rni_srl", "nae_no_srl", "λ=0.5"}
+    assert seed_group(one_seed, "λ=0.5") == ["λ=0.5"]
+    with pytest.raises(ValueError, match="seeds must be a positive int"):
+        study_configs(main, probe_epochs=None, lambdas=(0.5,), seeds=0)
 
 
 @pytest.mark.parametrize(
