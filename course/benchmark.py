@@ -358,9 +358,8 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
     train = load_dataset("cifar10", "train", limit=profile.classifier_train_images, device=device)
     test = load_dataset("cifar10", "test", limit=profile.test_images, device=device)
     small = load_dataset("cifar10", "train", limit=profile.jpeg_study_images, variant="exact", device=device)
-    seeds = list(
-        range(profile.study_seeds)
-    )  # notebook 02's JPEG study seeds: the models share its checkpoints
+    # notebook 02's JPEG study seeds, so that the float32 models are its checkpoints
+    seeds = list(range(profile.study_seeds))
     record: dict[str, object] = {
         "profile": profile_name,
         "test_images": len(test),
@@ -429,13 +428,8 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace, int | None, torch.device], d
     "ric": lambda args, images, device: benchmark_ric(images, device, args.repeats, args.width),
     "parity": lambda args, images, device: benchmark_parity(args.profile, device),
 }
-DEFAULT_IMAGES = {
-    "encryption": 50_000,
-    "training": 4_096,
-    "pgd": 256,
-    "nae": 256,
-    "ric": 1_000,
-}  # parity has none: the profile decides
+# parity has no image count: its profile decides
+DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256, "ric": 1_000}
 
 
 def main(argv: list[str] | None = None) -> int:
