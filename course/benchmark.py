@@ -47,7 +47,7 @@ from helpers.networks import ResNet18, encrypted_resnet18
 from helpers.profiles import PROFILES
 from helpers.ric import PAPER_WIDTH, RicCodec
 from helpers.ric_protocol import RicProtocol
-from helpers.runtime import describe_device, library_versions, resolve_device, resolve_precision
+from helpers.runtime import describe_device, library_versions, native_bf16, resolve_device, resolve_precision
 from helpers.statistics import rate_interval
 from helpers.storage import atomic_write_json
 from helpers.training import (
@@ -355,22 +355,28 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
     Training times are not recorded here: the ``training`` benchmark measures speed, in turns, on one machine.
     """
     profile = PROFILES[profile_name]
-    train = load_dataset("cifar10", "train", limit=profile.classifier_train_images, device=device)
+    train = load_dataset("cifar10", "train", limit=profile.classifiers.train_images, device=device)
     test = load_dataset("cifar10", "test", limit=profile.test_images, device=device)
-    small = load_dataset("cifar10", "train", limit=profile.jpeg_study_images, variant="exact", device=device)
+    small = load_dataset(
+        "cifar10", "train", limit=profile.classifiers.jpeg_study_images, variant="exact", device=device
+    )
     # notebook 02's JPEG study seeds, so that the float32 models are its checkpoints
     seeds = list(range(profile.study_seeds))
     record: dict[str, object] = {
         "profile": profile_name,
         "test_images": len(test),
-        "native_bf16": resolve_precision("auto", device) == "bf16",
         "plain": {},
         "small_models": {"train_images": len(small), "seeds": seeds},
     }
     predictions = {}
     for precision in ("fp32", "bf16"):
         trained = plain_resnet18(
-            train, test, width=profile.model_width, epochs=profile.epochs, precision=precision, progress=False
+            train,
+            test,
+            width=profile.classifiers.width,
+            epochs=profile.classifiers.epochs,
+            precision=precision,
+            progress=False,
         )
         predictions[precision] = predict(trained.model, test, KeyPolicy.none())
         error = 1 - float((predictions[precision] == test.labels).float().mean())
@@ -385,8 +391,8 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
                 plain_resnet18(
                     small,
                     test,
-                    width=profile.model_width,
-                    epochs=profile.epochs,
+                    width=profile.classifiers.width,
+                    epochs=profile.classifiers.epochs,
                     seed=seed,
                     precision=precision,
                     progress=False,
@@ -471,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     record.update(
         benchmark=args.benchmark,
         device=describe_device(device),
+        native_bf16=native_bf16(device),
         date_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=library_versions(),
     )

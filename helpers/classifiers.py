@@ -106,11 +106,11 @@ class ClassifierBudget:
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ClassifierBudget:
         """A run profile's classifier settings."""
         return cls(
-            width=profile.model_width,
-            epochs=profile.epochs,
-            train_images=profile.classifier_train_images,
-            digit_epochs=profile.digit_epochs,
-            digit_train_images=profile.digit_train_images,
+            width=profile.classifiers.width,
+            epochs=profile.classifiers.epochs,
+            train_images=profile.classifiers.train_images,
+            digit_epochs=profile.classifiers.digit_epochs,
+            digit_train_images=profile.classifiers.digit_train_images,
             precision=precision,
         )
 

@@ -10,7 +10,7 @@ One step, for a batch of plaintexts ``x`` with labels ``y`` (RIC, Liu et al.):
 
 Training keys (ours). The released code draws fresh noise for every image, so the codec never depends on one
 key. Growing an NAE per training image is the most expensive part on a CPU, so here the codec trains on the
-ten class NAEs of each of a pool of public training keys (``ric_train_keys`` of the profile) and is evaluated
+ten class NAEs of each of a pool of public training keys (the profile's ``ric.train_keys``) and is evaluated
 with a **different, secret** key: the notebook measures that it generalises.
 
 Mixed precision is **not** used: decoding multiplies the 8-bit ciphertext by 1/(1 − λ) = 5, and the
@@ -144,11 +144,11 @@ class RicTrainingConfig:
     def for_profile(cls, profile: Profile, **overrides: object) -> RicTrainingConfig:
         """The profile's width, schedule and initialisation (one schedule for every codec of a study)."""
         return cls(
-            width=profile.ric_width,
-            epochs=profile.ric_epochs,
-            batch_size=profile.ric_batch_size,
-            learning_rate=profile.ric_learning_rate,
-            initialisation=profile.ric_initialisation,
+            width=profile.ric.width,
+            epochs=profile.ric.epochs,
+            batch_size=profile.ric.batch_size,
+            learning_rate=profile.ric.learning_rate,
+            initialisation=profile.ric.initialisation,
             **overrides,
         )
 
@@ -515,16 +515,16 @@ class RicSetupSettings:
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> RicSetupSettings:
-        """A run profile's RIC set-up (its classifier settings, ``test_images``, ``nae_steps``, ``ric_g1``,
-        ``ric_train_keys``, ``ric_train_images`` and ``ric_test_images``)."""
+        """A run profile's RIC set-up: its classifier settings, ``test_images``, ``nae.steps``, and the
+        ``ric`` section's ``g1``, ``train_keys``, ``train_images`` and ``test_images``."""
         return cls(
             classifier=ClassifierBudget.from_profile(profile, precision),
             classifier_test_images=profile.test_images,
-            nae_steps=profile.nae_steps,
-            g1=profile.ric_g1,
-            train_keys=profile.ric_train_keys,
-            train_images=profile.ric_train_images,
-            test_images=profile.ric_test_images,
+            nae_steps=profile.nae.steps,
+            g1=profile.ric.g1,
+            train_keys=profile.ric.train_keys,
+            train_images=profile.ric.train_images,
+            test_images=profile.ric.test_images,
         )
 
 

@@ -39,12 +39,26 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
+def cpu_name() -> str:
+    """The CPU's model name: the first "model name" of ``/proc/cpuinfo``, else :func:`platform.processor`."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def describe_device(device: torch.device) -> str:
-    """A human-readable name, e.g. ``"cpu (2 threads)"`` or ``"cuda:0 (NVIDIA H100 80GB HBM3)"``."""
+    """A human-readable name that tells machines apart, e.g. ``"cpu (2 threads, x86_64, AMD EPYC 9R14)"``
+    or ``"cuda:0 (NVIDIA H100 80GB HBM3)"``: two CPUs with the same core count can differ several-fold in
+    speed and, in float32, train slightly different models."""
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
-    return f"cpu ({torch.get_num_threads()} threads, {platform.machine()})"
+    return f"cpu ({torch.get_num_threads()} threads, {platform.machine()}, {cpu_name()})"
 
 
 PRECISIONS = ("auto", "fp32", "bf16")

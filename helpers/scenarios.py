@@ -141,16 +141,18 @@ class ScenarioBudget:
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ScenarioBudget:
-        """A run profile's Table I settings (its ``model_width``, ``epochs``, ``classifier_train_images``,
-        ``secondary_*`` and ``adversarial_train_*``)."""
+        """A run profile's Table I settings: its ``classifiers`` section (width, epochs, images) and the
+        adversarial training of its ``robustness`` section."""
         return cls(
-            width=profile.model_width,
-            epochs=profile.epochs,
-            train_images=profile.classifier_train_images,
-            adversarial_epochs=profile.secondary_epochs,
-            adversarial_train_images=profile.secondary_train_images,
+            width=profile.classifiers.width,
+            epochs=profile.classifiers.epochs,
+            train_images=profile.classifiers.train_images,
+            adversarial_epochs=profile.robustness.adversarial_epochs,
+            adversarial_train_images=profile.robustness.adversarial_train_images,
             attack=PGDSettings(
-                epsilon=0.1, alpha=profile.adversarial_train_alpha, steps=profile.adversarial_train_steps
+                epsilon=0.1,
+                alpha=profile.robustness.adversarial_train_alpha,
+                steps=profile.robustness.adversarial_train_steps,
             ),
             precision=precision,
         )

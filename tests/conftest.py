@@ -40,11 +40,11 @@ def cifar_images(cifar_test: ImageData) -> torch.Tensor:
 @pytest.fixture(scope="session")
 def mnist_classifier() -> nn.Module:
     """A small MNIST CNN trained for one epoch on 3,000 real images (≈ 90 % test accuracy)."""
-    profile = dataclasses.replace(get_profile("smoke"), digit_train_images=3_000, digit_epochs=1)
+    budget = dataclasses.replace(
+        ClassifierBudget.from_profile(get_profile("smoke")), digit_train_images=3_000, digit_epochs=1
+    )
     train = load_dataset("mnist", "train", limit=3_000)
     test = load_dataset("mnist", "test", limit=500)
-    classifier = cloud_classifier(
-        "mnist", train, test, ClassifierBudget.from_profile(profile), progress=False
-    )
+    classifier = cloud_classifier("mnist", train, test, budget, progress=False)
     assert classifier.test_accuracy > 0.8
     return classifier.model

@@ -7,6 +7,7 @@ import torch
 
 from course.benchmark import main
 from helpers.paths import figures_dir
+from helpers.runtime import cpu_name
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,7 @@ def test_benchmark_writes_a_record(arguments, record_name, keys):
     assert main([*arguments, "--repeats", "1", "--device", "cpu"]) == 0
     record = json.loads((figures_dir() / "benchmarks" / record_name).read_text())
     assert keys <= set(record) and record["device"].startswith("cpu")
+    assert isinstance(record["native_bf16"], bool) and cpu_name() in record["device"]  # which machine
     assert record["benchmark"] == arguments[0]
     if "speedup_vs_fp32" in keys:  # fp32 and the fast path measured side by side, in one run
         fast_paths = [record["precision"]] if "precision" in record else [record["plain"]["precision"]]

@@ -33,6 +33,7 @@ def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
         n_keys=40,
         n_images=100,
         seconds_per_guess=1.5,
+        seconds_per_guess_batched_search=0.125,
         tiny_keyspace_bits=10,
         tiny_keyspace_found=True,
     )
@@ -52,6 +53,8 @@ def test_the_page_shows_the_numbers_of_the_results_files(tmp_path):
     assert run_row in page
     assert "| correct key | 41.234 |" in page and "6.50 / 6.25 / 6.75" in page
     assert f"{paper_numbers.RIC_FIG_8['wrong_mean']}" in page
+    assert "1.50 s per guess that grows a key's ten class NAEs and decodes 100 ciphertexts" in page
+    assert "at 0.125 s per seed, one NAE grown and one ciphertext decoded: key found" in page
     table = readme.read_text()
     assert "| block encryption (CIFAR-10) | 1,234.5 | not measured |" in table
     assert table.startswith("intro\n") and table.endswith("end\n") and "old" not in table
@@ -177,8 +180,26 @@ def test_the_parity_record_becomes_two_rows_under_the_performance_table():
     lines = results_page.performance_table({"parity_quick_cpu": record})
     table = "\n".join(lines)
     assert (
-        "| quick, cpu (2 threads), no native bf16 | Plain ResNet18 (Table I's) | 0.208 [0.184, 0.234] | "
+        "| quick, cpu (2 threads) [no native bf16] | Plain ResNet18 (Table I's) | 0.208 [0.184, 0.234] | "
         "0.215 [0.191, 0.241] | +0.007 | 0.900 |"
     ) in table
     assert "| 0.571 ± 0.013 | 0.575 ± 0.010 | +0.004 | – |" in table
     assert results_page.parity_table({}) == []
+
+
+def test_the_performance_table_names_each_machine_and_its_bf16():
+    """Records from two machines are told apart by their device names and bf16 ability."""
+    old = {"device": "cpu (2 threads, x86_64)", "encrypt": {"images_per_s": 81_559.5}}
+    new = {
+        "device": "cpu (2 threads, x86_64, AMD EPYC 9R14)",
+        "native_bf16": True,
+        "precision": {"images_per_s": {"fp32": 50.0, "bf16_channels_last": 150.0}, "speedup_vs_fp32": 3.0},
+    }
+    lines = results_page.performance_table({"encryption_cpu": old, "pgd_width0.25_cpu": new})
+    assert "| PGD-20, ResNet18 ×0.25, float32 → bf16 + channels-last | 50.0 → 150.0 (×3.00) |" in "\n".join(
+        lines
+    )
+    assert lines[-1] == (
+        "Devices: cpu (2 threads, x86_64); cpu (2 threads, x86_64, AMD EPYC 9R14) [native bf16]. "
+        "GPU column: no GPU record yet."
+    )

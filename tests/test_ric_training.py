@@ -111,16 +111,16 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
     main = RicTrainingConfig.for_profile(profile, lam=0.8, seed=5)
     configs = study_configs(
         main,
-        probe_epochs=profile.ric_probe_epochs,
-        lambdas=profile.ric_lambda_sweep,
+        probe_epochs=profile.ric.probe_epochs,
+        lambdas=profile.ric.lambda_sweep,
         seeds=profile.study_seeds,
     )
     assert (
         profile.study_seeds == 3
         and configs["main"] == main
-        and configs["probe"].epochs == profile.ric_probe_epochs
+        and configs["probe"].epochs == profile.ric.probe_epochs
     )
-    assert {f"λ={lam}" for lam in profile.ric_lambda_sweep if lam != 0.8} <= set(configs)
+    assert {f"λ={lam}" for lam in profile.ric.lambda_sweep if lam != 0.8} <= set(configs)
     for name, config in configs.items():
         changed = {key for key, value in asdict(config).items() if value != asdict(main)[key]}
         base, _, seed = name.partition(", seed ")
@@ -131,7 +131,7 @@ def test_the_study_varies_one_setting_per_codec_and_repeats_the_seeds():
     assert seed_group(configs, "main") == ["main", "seed 6", "seed 7"]
     assert seed_group(configs, "rni_srl") == ["rni_srl", "rni_srl, seed 6", "rni_srl, seed 7"]
     assert [configs[name].seed for name in seed_group(configs, "control")] == [5, 6, 7]
-    for lam in profile.ric_lambda_sweep:
+    for lam in profile.ric.lambda_sweep:
         if lam != 0.8:
             group = seed_group(configs, f"λ={lam}")
             assert [(configs[name].lam, configs[name].seed) for name in group] == [

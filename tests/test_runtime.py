@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from helpers.runtime import (
+    cpu_name,
     describe_device,
     library_versions,
     native_bf16,
@@ -54,6 +55,7 @@ def test_versions_and_device_description():
     assert {"python", "torch", "torchvision", "numpy"} <= set(versions)
     assert torch.__version__.startswith(versions["torch"])
     assert describe_device(torch.device("cpu")).startswith("cpu (")
+    assert describe_device(torch.device("cpu")).endswith(f", {cpu_name()})") and cpu_name()
 
 
 def test_torch_threads_sets_and_restores_the_thread_count():

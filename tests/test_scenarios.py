@@ -21,7 +21,7 @@ def test_key_policies_per_scenario():
         get_scenario("encrypted_xl")
 
 
-def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint(cifar_test):
+def test_adversarial_scenarios_use_the_adversarial_budget_and_their_own_checkpoint(cifar_test):
     smoke = get_profile("smoke")
     budget = ScenarioBudget.from_profile(smoke)
     bpda = train_scenario("encrypted_adv", cifar_test, cifar_test, budget, key_seed=1, progress=False)
@@ -50,7 +50,7 @@ def test_adversarial_scenarios_use_the_secondary_budget_and_their_own_checkpoint
         progress=False,
     )
     assert zero_border.cache.path not in (bpda.cache.path, masked.cache.path)
-    assert bpda.history.images_per_epoch == min(len(cifar_test), smoke.secondary_train_images)
+    assert bpda.history.images_per_epoch == min(len(cifar_test), smoke.robustness.adversarial_train_images)
 
 
 def test_second_call_loads_the_same_model_from_the_cache(cifar_test):
@@ -65,7 +65,7 @@ def test_second_call_loads_the_same_model_from_the_cache(cifar_test):
     )
     assert (
         second.history.loss == first.history.loss
-        and len(second.history.eval_accuracy["test"]) == smoke.epochs
+        and len(second.history.eval_accuracy["test"]) == smoke.classifiers.epochs
     )
     other_key = train_scenario("encrypted", cifar_test, cifar_test, budget, key_seed=2, progress=False)
     assert other_key.cache.status == "miss" and other_key.cache.path != first.cache.path
@@ -87,7 +87,10 @@ def test_the_budget_and_the_cloud_classifier_read_the_same_profile_fields():
             cloud.train_images,
             cloud.precision,
         )
-        assert scenario.attack.epsilon == 0.1 and scenario.attack.steps == profile.adversarial_train_steps
+        assert (
+            scenario.attack.epsilon == 0.1
+            and scenario.attack.steps == profile.robustness.adversarial_train_steps
+        )
 
 
 @pytest.mark.parametrize(
