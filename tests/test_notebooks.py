@@ -171,7 +171,7 @@ def _check_06(results: dict) -> None:
         "target_psnr_db",
         "ci95",
     } <= set(results)
-    if get_profile(results["profile"]).ric_probe_epochs:  # the paper profile has no probe
+    if get_profile(results["profile"]).ric.probe_epochs:  # the paper profile has no probe
         assert "convergence_probe" in results
     assert set(results["ablation"]) == set(results["ablation_seeds"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
     study_seeds = get_profile(results["profile"]).study_seeds
