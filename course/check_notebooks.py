@@ -6,7 +6,8 @@ The notebooks are committed **with** the outputs of a clean run of a profile who
 anything. A committed notebook must therefore be: under 2 MB; free of error outputs, of papermill's injected
 cell and of machine paths; built on the ``python3`` kernel with one ``parameters`` cell naming ``PROFILE``,
 ``DEVICE``, ``PRECISION``, ``SEED`` and ``INTERACTIVE``; open with "What you will learn" and contain "What
-we learned"; and record each result name (``run.record(name=...)``) in one place only.
+we learned"; refer only to sections it has ("section 4" needs a heading "## 4 · …"); and record each result
+name (``run.record(name=...)``) in one place only.
 
 Used by the pre-commit hook and by ``tests/test_environment.py``; standard library only. Exits 1 and prints
 one line per problem when a notebook breaks the policy.
@@ -61,6 +62,10 @@ def problems(path: Path) -> list[str]:
         found.append("the first cell is not the 'What you will learn' introduction")
     if not any("What we learned" in text for text in markdown):
         found.append("no 'What we learned' section")
+    found += [
+        f"'section {number}' is referred to, but no heading is numbered {number}"
+        for number in _dangling_sections(markdown)
+    ]
     code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
     found += [
         f"result {name!r} is recorded {count} times"
@@ -68,6 +73,15 @@ def problems(path: Path) -> list[str]:
         if count > 1
     ]
     return found
+
+
+def _dangling_sections(markdown: list[str]) -> list[str]:
+    """Section numbers the prose refers to ("section 4", "sections 2.1") without a heading of that number
+    ("## 4 · …") in the same notebook — what a dropped or renumbered heading leaves behind."""
+    text = "\n".join(markdown)
+    headings = set(re.findall(r"^#{2,4}\s*(\d+(?:\.\d+)?)\s*·", text, re.M))
+    referred = set(re.findall(r"\b[Ss]ections? (\d+(?:\.\d+)?)\b", text))
+    return sorted(referred - headings)
 
 
 def _recorded_names(code_cells: list[str]) -> dict[str, int]:

@@ -115,8 +115,8 @@ class NaeSizes:
     """Notebook 04's noise-like adversarial examples (``steps`` also grows RIC's NAEs).
 
     Attributes:
-        steps: Adam steps of the NAE optimisation (``None``: the paper's — 150 for CIFAR-10, 100 for SVHN,
-            and 300 for MNIST, ours).
+        steps: Adam steps of the NAE optimisation (``None``: the released code's — 150 for CIFAR-10, 100 for
+            SVHN; the paper gives no step count — and 300 for MNIST, ours).
         keys: keys whose ten class NAEs are grown in the success-rate study.
         images: images of the per-image NAE mode.
         g1_sweep: the margin floors g1 of the sweep.

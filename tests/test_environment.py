@@ -75,6 +75,7 @@ def test_the_output_policy_check_can_fail(tmp_path: Path):
     code_cell["outputs"].append({"output_type": "stream", "name": "stdout", "text": "/home/me/data\n"})
     code_cell["source"] = ["%matplotlib inline\n", "run.record(psnr_db=1.0)\n"]
     notebook["cells"].append({**code_cell, "source": "run.record(psnr_db=2.0, ssim=0.5)", "outputs": []})
+    notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "As section 42 showed, …"})
     parameters = next(cell for cell in notebook["cells"] if "parameters" in cell["metadata"].get("tags", []))
     parameters["source"] = [line for line in parameters["source"] if not line.startswith("PRECISION")]
     broken = tmp_path / NOTEBOOKS[0].name
@@ -84,6 +85,7 @@ def test_the_output_policy_check_can_fail(tmp_path: Path):
     assert any("machine-specific path" in problem for problem in found)
     assert "result 'psnr_db' is recorded 2 times" in found and "the parameters cell lacks PRECISION" in found
     assert not any("'ssim'" in problem for problem in found)
+    assert "'section 42' is referred to, but no heading is numbered 42" in found
 
 
 def test_code_is_ruff_clean():

@@ -221,6 +221,8 @@ def _check_08(results: dict) -> None:
 def _check_09(results: dict) -> None:
     assert {"kpa", "leak", "nae_averaging_leak"} <= set(results)
     assert {row["nae_mode"] for row in results["kpa"]} == {"per_key_class", "per_image"}
+    for row in results["kpa"]:  # every U-Net beside the two guesses that need no training
+        assert {"psnr_db", "mean_of_pairs_psnr_db", "ciphertext_psnr_db"} <= set(row)
     assert {(row["initialisation"], row["nae_mode"]) for row in results["leak"]} == {
         (initialisation, mode)
         for initialisation in ("identity", "pytorch")
