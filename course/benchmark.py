@@ -14,7 +14,9 @@ Usage::
                                                            # test errors side by side, evaluated in float32
 
 Each benchmark prints images per second and stores a record with the device's name in
-``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table. The
+``figures/benchmarks/<benchmark>_<device type>.json`` (atomically), for the README's performance table — a run
+with fewer images or repeats than the defaults, or parity of the ``smoke`` profile, writes under
+``build/benchmarks/`` instead, so a trial never replaces a committed record. The
 training and PGD records also measure the fast path (bf16 autocast, channels-last) beside float32 in the same
 run and store ``speedup_vs_fp32`` and the precision that ``"auto"`` picks on the device
 (:func:`helpers.runtime.resolve_precision`). The parity record is not a throughput: it trains the profile's
@@ -31,6 +33,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -436,6 +439,20 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace, int | None, torch.device], d
 }
 # parity has no image count: its profile decides
 DEFAULT_IMAGES = {"encryption": 50_000, "training": 4_096, "pgd": 256, "nae": 256, "ric": 1_000}
+DEFAULT_REPEATS = 3
+
+
+def record_folder(benchmark: str, images: int | None, repeats: int, profile: str) -> Path:
+    """Where a record goes: ``figures/benchmarks/`` (the README's performance table) for a run of the standard
+    sizes — the default image count, at least the default repeats, and for ``parity`` a profile whose numbers
+    are results; ``build/benchmarks/`` for anything smaller, so that a trial run never replaces a committed
+    record."""
+    standard = (
+        images == DEFAULT_IMAGES.get(benchmark)
+        and repeats >= DEFAULT_REPEATS
+        and (benchmark != "parity" or PROFILES[profile].shows_results)
+    )
+    return (paths.figures_dir() if standard else paths.build_dir()) / "benchmarks"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -448,7 +465,10 @@ def main(argv: list[str] | None = None) -> int:
         "parity takes its models and images from --profile)",
     )
     parser.add_argument(
-        "--repeats", type=int, default=3, help="timed calls or epochs after a warm-up (default 3)"
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help=f"timed calls or epochs after a warm-up (default {DEFAULT_REPEATS})",
     )
     parser.add_argument(
         "--width",
@@ -482,9 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         versions=library_versions(),
     )
     suffix = {"encryption": "", "parity": f"_{args.profile}"}.get(args.benchmark, f"_width{args.width:g}")
-    path = atomic_write_json(
-        paths.figures_dir() / "benchmarks" / f"{args.benchmark}{suffix}_{device.type}.json", record
-    )
+    folder = record_folder(args.benchmark, images, args.repeats, args.profile)
+    path = atomic_write_json(folder / f"{args.benchmark}{suffix}_{device.type}.json", record)
     print(f"wrote {path}")
     return 0
 

@@ -1,12 +1,13 @@
-"""The benchmark CLI runs end to end on tiny sizes and writes a record naming the device."""
+"""The benchmark CLI runs end to end on tiny sizes and writes a record naming the device — under build/, since
+a trial's sizes must never replace the committed records of figures/benchmarks/."""
 
 import json
 
 import pytest
 import torch
 
-from course.benchmark import main
-from helpers.paths import figures_dir
+from course.benchmark import DEFAULT_IMAGES, DEFAULT_REPEATS, main, record_folder
+from helpers.paths import build_dir, figures_dir
 from helpers.runtime import cpu_name
 
 
@@ -34,7 +35,8 @@ from helpers.runtime import cpu_name
 )
 def test_benchmark_writes_a_record(arguments, record_name, keys):
     assert main([*arguments, "--repeats", "1", "--device", "cpu"]) == 0
-    record = json.loads((figures_dir() / "benchmarks" / record_name).read_text())
+    record = json.loads((build_dir() / "benchmarks" / record_name).read_text())
+    assert not (figures_dir() / "benchmarks" / record_name).exists()
     assert keys <= set(record) and record["device"].startswith("cpu")
     assert isinstance(record["native_bf16"], bool) and cpu_name() in record["device"]  # which machine
     assert record["benchmark"] == arguments[0]
@@ -49,7 +51,7 @@ def test_benchmark_writes_a_record(arguments, record_name, keys):
 
 def test_the_parity_record_compares_the_same_models_in_both_precisions():
     assert main(["parity", "--profile", "smoke", "--device", "cpu"]) == 0
-    record = json.loads((figures_dir() / "benchmarks" / "parity_smoke_cpu.json").read_text())
+    record = json.loads((build_dir() / "benchmarks" / "parity_smoke_cpu.json").read_text())
     plain, small = record["plain"], record["small_models"]
     assert record["profile"] == "smoke" and isinstance(record["native_bf16"], bool)
     assert plain["bf16_minus_fp32"] == pytest.approx(
@@ -78,3 +80,14 @@ def test_an_unknown_or_absent_device_is_one_line(capsys):
         with pytest.raises(SystemExit):
             main(["encryption", "--device", "cuda"])
         assert "no CUDA GPU is visible" in capsys.readouterr().err
+
+
+def test_only_a_run_of_the_standard_sizes_goes_to_the_committed_records():
+    committed, trial = figures_dir() / "benchmarks", build_dir() / "benchmarks"
+    for benchmark, images in DEFAULT_IMAGES.items():
+        assert record_folder(benchmark, images, DEFAULT_REPEATS, "quick") == committed
+        assert record_folder(benchmark, images, DEFAULT_REPEATS + 7, "quick") == committed
+        assert record_folder(benchmark, images // 2, DEFAULT_REPEATS, "quick") == trial
+        assert record_folder(benchmark, images, DEFAULT_REPEATS - 1, "quick") == trial
+    assert record_folder("parity", None, DEFAULT_REPEATS, "quick") == committed
+    assert record_folder("parity", None, DEFAULT_REPEATS, "smoke") == trial
