@@ -120,3 +120,27 @@ def test_table_3_measures_every_cross_cell_with_both_protocols():
     for cell in cross:
         own = results["cross_dataset_own_classifier"][cell]
         assert 0 < own["classifier_test_accuracy"] <= 1 and own["psnr_db"] > 0, cell
+
+
+def test_every_known_plaintext_u_net_beats_both_guesses_that_need_no_training():
+    """Notebook 09: each U-Net reads more from the ciphertexts than the mean of its N known plaintexts or the
+    ciphertext itself; shared (per key, class) NAEs help it more than per-image NAEs at the same N."""
+    rows = _results("09_attack_known_plaintext")["kpa"]
+    for row in rows:
+        assert row["psnr_db"] > max(row["mean_of_pairs_psnr_db"], row["ciphertext_psnr_db"]), row
+    by_mode = {(row["nae_mode"], row["n_pairs"]): row["psnr_db"] for row in rows}
+    compared = [n for mode, n in by_mode if mode == "per_image"]
+    assert compared and all(by_mode[("per_key_class", n)] > by_mode[("per_image", n)] for n in compared)
+
+
+def test_the_averaging_leak_beats_the_mean_image_only_with_shared_class_naes_and_the_identity_start():
+    """Notebook 09's reading: revealed images clearly above the mean image (> 1 dB) only for the identity
+    initialisation with one NAE per (key, class); per-image NAEs stay below it for both initialisations."""
+    for row in _results("09_attack_known_plaintext")["leak"]:
+        margin = row["revealed_psnr_db"] - row["mean_image_psnr_db"]
+        if row["initialisation"] == "identity" and row["nae_mode"] == "per_key_class":
+            assert margin > 1, row
+        else:
+            assert margin < 1, row
+        if row["nae_mode"] == "per_image":
+            assert margin < 0, row
