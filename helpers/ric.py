@@ -116,10 +116,12 @@ def _identity_initialisation(module: nn.Module, generator: torch.Generator) -> N
     """Start a convolution near the identity (ours): a Dirac kernel (output channel ``i`` copies input
     channel ``i``, at the tap that keeps pixels aligned) plus small He-scaled noise, zero bias.
 
-    With non-negative images and ReLUs, F, E and D then start close to passing the image straight through,
-    so reconstruction is learned in minutes instead of the hundreds of epochs a random start needs in these
-    deep stacks without skip connections or batch norm. Kernel-4 layers put the tap at 1 (padding 1) or 2
-    (padding 2), so the pair keeps pixels in place.
+    With non-negative images and ReLUs, E and D then start close to passing their input straight through,
+    and F close to passing a rescaled image: its squeeze-excitation gates end in a sigmoid and start about
+    half open, so ``u_en`` starts proportional to ``x`` but smaller, and the codec does not start at the
+    identity codec's PSNR. Reconstruction is still learned in minutes instead of the hundreds of epochs a
+    random start needs in these deep stacks without skip connections or batch norm. Kernel-4 layers put the
+    tap at 1 (padding 1) or 2 (padding 2), so the pair keeps pixels in place.
     """
     if not isinstance(module, nn.Conv2d):
         return
