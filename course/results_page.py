@@ -143,7 +143,8 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
         lines += [
             f"Every codec but the convergence probe on one schedule: {config['epochs']} epochs × "
             f"{training['train_images']:,} images, width {config['width']}, Adam {config['learning_rate']}, "
-            f"{config['initialisation']} initialisation; the main codec's held-out PSNR by epoch: "
+            f"{config['initialisation']} initialisation (the control: the other one); "
+            "the main codec's held-out PSNR by epoch: "
             + ", ".join(f"{value:.2f}" for value in main_curve)
             + f" dB (identity codec on the same images: {identity:.2f} dB).",
             "",
@@ -161,8 +162,9 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
     headers, rows = paper_tables.ric_table_3(run["cross_dataset"], run.get("cross_dataset_own_classifier"))
     lines += [
         "**Table 3** — train → test. The other data set's images are converted to the codec's format (grey ↔ "
-        "colour, resized) and encrypted with the NAEs of the codec's own classifier (first row) or, like the "
-        "release, of the test data set's own classifier — here trained on its converted images (second row).",
+        "colour, resized) and encrypted with the NAEs of the codec's own classifier (each codec's first "
+        "row) or, like the release, of the test data set's own classifier — here trained on its converted "
+        "images (its second row).",
         "",
         *_table(headers, rows),
         "",

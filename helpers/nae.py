@@ -126,7 +126,7 @@ def target_margin(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def margin_loss(logits: torch.Tensor, targets: torch.Tensor, g1: float) -> torch.Tensor:
-    """Eq. (4): ``max(max_{i≠y} Z_i − Z_y, −g1)`` per sample."""
+    """Eq. (3)'s margin loss, ``max(max_{i≠y} Z_i − Z_y, −g1)`` per sample."""
     return target_margin(logits, targets).clamp_min(-g1)
 
 
