@@ -140,10 +140,11 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
         config = training["config"]
         main_curve = training["codecs"]["main"]["eval_psnr_db_by_epoch"]
         identity = training["identity_held_out_psnr_db"][str(lam)]
+        control = training["codecs"]["control"]["changes"]["initialisation"]
         lines += [
             f"Every codec but the convergence probe on one schedule: {config['epochs']} epochs × "
             f"{training['train_images']:,} images, width {config['width']}, Adam {config['learning_rate']}, "
-            f"{config['initialisation']} initialisation (the control: the other one); "
+            f"{config['initialisation']} initialisation (the control: {control}); "
             "the main codec's held-out PSNR by epoch: "
             + ", ".join(f"{value:.2f}" for value in main_curve)
             + f" dB (identity codec on the same images: {identity:.2f} dB).",
