@@ -112,17 +112,28 @@ class ImageHead(nn.Module):
 INITIALISATIONS = ("pytorch", "identity")
 
 
+OPEN_GATE_BIAS = 8.0
+"""Bias of a squeeze-excitation gate's last convolution at the identity start: ``sigmoid(8) ≈ 0.9997``."""
+
+
 def _identity_initialisation(module: nn.Module, generator: torch.Generator) -> None:
     """Start a convolution near the identity (ours): a Dirac kernel (output channel ``i`` copies input
-    channel ``i``, at the tap that keeps pixels aligned) plus small He-scaled noise, zero bias.
+    channel ``i``, at the tap that keeps pixels aligned) plus small He-scaled noise, zero bias; and start
+    every squeeze-excitation gate open (zero weights, bias :data:`OPEN_GATE_BIAS`), so that F does not
+    rescale its channels.
 
-    With non-negative images and ReLUs, E and D then start close to passing their input straight through,
-    and F close to passing a rescaled image: its squeeze-excitation gates end in a sigmoid and start about
-    half open, so ``u_en`` starts proportional to ``x`` but smaller, and the codec does not start at the
-    identity codec's PSNR. Reconstruction is still learned in minutes instead of the hundreds of epochs a
-    random start needs in these deep stacks without skip connections or batch norm. Kernel-4 layers put the
-    tap at 1 (padding 1) or 2 (padding 2), so the pair keeps pixels in place.
+    With non-negative images and ReLUs, F, E and D then start close to passing the image straight through
+    (only the border row and column, which kernel-4 pairs lose, are off), so reconstruction is learned in
+    minutes instead of the hundreds of epochs a random start needs in these deep stacks without skip
+    connections or batch norm. Kernel-4 layers put the tap at 1 (padding 1) or 2 (padding 2), so the pair
+    keeps pixels in place. ``Module.apply`` visits a gate's convolutions before the gate itself, so the
+    gate's own setting is the one that stays.
     """
+    if isinstance(module, SqueezeExcitation):
+        with torch.no_grad():
+            module.gate[3].weight.zero_()
+            module.gate[3].bias.fill_(OPEN_GATE_BIAS)
+        return
     if not isinstance(module, nn.Conv2d):
         return
     out_channels, in_channels, kernel, _ = module.weight.shape
