@@ -84,21 +84,19 @@ def test_identity_initialisation_starts_close_to_passing_the_image_through():
         torch.rand(4, 3, 16, 16, generator=generator),
         torch.rand(4, 3, 16, 16, generator=generator),
     )
-    inner = images[..., 1:-1, 1:-1]  # kernel-4 pairs lose the border row and column
     codec = RicCodec(width=8, initialisation="identity").eval()
     with torch.no_grad():
-        encoded = codec.encoder_output(images, noise)[..., 1:-1, 1:-1]
-        decoded = codec(images, noise)[1][..., 1:-1, 1:-1]
-    centred = inner - inner.mean()
+        encoded = codec.encoder_output(images, noise)
+        decoded = codec(images, noise)[1]
+    centred = images - images.mean()
     slope = (centred * (encoded - encoded.mean())).sum() / (centred**2).sum()
-    assert torch.corrcoef(torch.stack([encoded.flatten(), inner.flatten()]))[0, 1] > 0.99
+    assert torch.corrcoef(torch.stack([encoded.flatten(), images.flatten()]))[0, 1] > 0.99
     assert 0.95 < slope < 1.05  # u_en ≈ x, not a rescaled x: F's squeeze-excitation gates start open
-    assert (
-        psnr_per_image(inner, decoded).min() > 25
-    )  # the codec starts near the identity codec (half-open gates: 13 dB)
+    # the codec starts near the identity codec (with half-open gates it decodes at about 13 dB)
+    assert psnr_per_image(images, decoded).min() > 25
     default = RicCodec(width=8).eval()
     with torch.no_grad():
         encoded = default.encoder_output(images, noise)
-    assert torch.corrcoef(torch.stack([encoded[..., 1:-1, 1:-1].flatten(), inner.flatten()]))[0, 1] < 0.5
+    assert torch.corrcoef(torch.stack([encoded.flatten(), images.flatten()]))[0, 1] < 0.5
     with pytest.raises(ValueError, match="initialisation"):
         RicCodec(width=4, initialisation="xavier")

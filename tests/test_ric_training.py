@@ -1,5 +1,6 @@
-"""RIC training on real MNIST: a short run raises recovery PSNR and keeps ADP at 0; a wrong key decodes to
-noise; the checkpoint cache returns the same codec; bad configurations fail clearly."""
+"""RIC training on real MNIST: a short run lowers the loss and leaves a working codec (ADP 0, no label
+mismatch, recovery above 30 dB); a wrong key decodes to noise; the checkpoint cache returns the same codec;
+bad configurations fail clearly."""
 
 from dataclasses import replace
 
