@@ -123,9 +123,9 @@ def _identity_initialisation(module: nn.Module, generator: torch.Generator) -> N
     rescale its channels.
 
     With non-negative images and ReLUs, F, E and D then start close to passing the image straight through
-    (only the border row and column, which kernel-4 pairs lose, are off), so reconstruction is learned in
-    minutes instead of the hundreds of epochs a random start needs in these deep stacks without skip
-    connections or batch norm. Kernel-4 layers put the tap at 1 (padding 1) or 2 (padding 2), so the pair
+    (the kernel-3 branch and head carry it; the other branches add only the small noise), so reconstruction
+    is learned in minutes instead of the hundreds of epochs a random start needs in these deep stacks without
+    skip connections or batch norm. Kernel-4 layers put the tap at 1 (padding 1) or 2 (padding 2), so the pair
     keeps pixels in place. ``Module.apply`` visits a gate's convolutions before the gate itself, so the
     gate's own setting is the one that stays.
     """
@@ -192,7 +192,8 @@ class RicCodec(nn.Module):
         variant: ``"nae_srl"`` (RIC), ``"rni_srl"`` or ``"nae_no_srl"`` (Table 4 ablations).
         channels: image channels (3; 1 for grey images).
         initialisation: ``"pytorch"`` (PyTorch's default, as the release) or ``"identity"`` (ours: every
-            convolution starts near the identity — see :func:`_identity_initialisation`).
+            convolution starts near the identity and every squeeze-excitation gate open — see
+            :func:`_identity_initialisation`).
         seed: seeds the ``identity`` initialisation's noise (``pytorch`` follows ``torch.manual_seed``).
 
     The classifier C is not part of this module: it stays frozen outside.
