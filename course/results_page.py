@@ -80,16 +80,25 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
     ]
 
 
-def _convergence_note(run: dict[str, Any]) -> str:
-    """One sentence on the convergence probe against the target (identity codec + 1 dB), if the run has it."""
+def _convergence_note(run: dict[str, Any], training: dict[str, Any] | None) -> str:
+    """The convergence probe against the target (identity codec + 1 dB) on notebook 06's test images and,
+    where notebook 05's results hold its curve, on the held-out images it was trained beside."""
     probe, target = run.get("convergence_probe"), run.get("target_psnr_db")
     if not probe or target is None:
         return ""
     verdict = "reaches" if probe["reaches_target"] else "does not reach"
-    return (
+    note = (
         f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict} the target of "
         f"the identity codec + 1 dB ({target:.2f} dB on the test images) with {probe['psnr_db']:.2f} dB."
     )
+    curve = (training or {}).get("codecs", {}).get("probe", {}).get("eval_psnr_db_by_epoch")
+    held_out_target = (training or {}).get("target_held_out_psnr_db")
+    if curve and held_out_target is not None:
+        note += (
+            f" On notebook 05's held-out images (target {held_out_target:.2f} dB) its last epoch reads "
+            f"{curve[-1]:.2f} dB and its best {max(curve):.2f} dB."
+        )
+    return note
 
 
 def _table_i(run: dict[str, Any]) -> list[str]:
@@ -155,7 +164,8 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
     headers, rows = paper_tables.ric_table_2(run)
     lines += [
         f"**Table 2** — recovery at λ = {lam}. The identity codec (u_en = x, D = eq. 9's unmix) is what the "
-        f"8-bit channel gives with no learning. SSIM: {run['ssim_convention']}.{_convergence_note(run)}",
+        f"8-bit channel gives with no learning. SSIM: {run['ssim_convention']}."
+        + _convergence_note(run, training),
         "",
         *_table(headers, rows),
         "",

@@ -74,6 +74,8 @@ def test_every_committed_ric_number_appears_on_the_page():
     assert f"{ric['seed_psnr_db']['mean']:.3f} ± {ric['seed_psnr_db']['sd']:.3f}" in page
     assert f"{ric['convergence_probe']['psnr_db']:.3f}" in page
     assert f"({ric['target_psnr_db']:.2f} dB on the test images)" in page
+    probe_curve = json.loads((FIGURES / "05_ric_codec" / "results.json").read_text())["codecs"]["probe"]
+    assert f"its last epoch reads {probe_curve['eval_psnr_db_by_epoch'][-1]:.2f} dB" in page
     assert (
         f"{ric['identity_codec']['psnr_db']:.3f}" in page and f"{ric['init_control']['psnr_db']:.3f}" in page
     )
