@@ -21,6 +21,7 @@ from typing import Any
 
 from helpers import paper_numbers, paper_tables, paths
 from helpers.ric import PAPER_LAMBDA
+from helpers.ric_training import DECAYED_PROBE, EXACT_PROBE
 from helpers.storage import atomic_write_text
 
 PERFORMANCE_MARKERS = ("<!-- performance -->", "<!-- /performance -->")
@@ -81,22 +82,46 @@ def _runs(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _convergence_note(run: dict[str, Any], training: dict[str, Any] | None) -> str:
-    """The convergence probe against the target (identity codec + 1 dB) on notebook 06's test images and,
-    where notebook 05's results hold its curve, on the held-out images it was trained beside."""
+    """The convergence probe, its continuation at a smaller step and its twin on exact training pixels,
+    against the target (identity codec + 1 dB) on notebook 06's test images and, where notebook 05's
+    results hold their curves, on the held-out images they were trained beside."""
     probe, target = run.get("convergence_probe"), run.get("target_psnr_db")
     if not probe or target is None:
         return ""
-    verdict = "reaches" if probe["reaches_target"] else "does not reach"
-    note = (
-        f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict} the target of "
-        f"the identity codec + 1 dB ({target:.2f} dB on the test images) with {probe['psnr_db']:.2f} dB."
-    )
-    curve = (training or {}).get("codecs", {}).get("probe", {}).get("eval_psnr_db_by_epoch")
+    curves = {
+        name: codec["eval_psnr_db_by_epoch"] for name, codec in (training or {}).get("codecs", {}).items()
+    }
     held_out_target = (training or {}).get("target_held_out_psnr_db")
-    if curve and held_out_target is not None:
+
+    def on_held_out(name: str) -> str:
+        curve = curves.get(name)
+        if not curve or held_out_target is None:
+            return ""
+        return (
+            f" On notebook 05's held-out images its last epoch reads {curve[-1]:.2f} dB and its best "
+            f"{max(curve):.2f} dB."
+        )
+
+    def verdict(result: dict[str, Any]) -> str:
+        return "reaches" if result["reaches_target"] else "does not reach"
+
+    held_out = "" if held_out_target is None else f", {held_out_target:.2f} dB on the held-out images"
+    note = (
+        f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict(probe)} the "
+        f"target of the identity codec + 1 dB ({target:.2f} dB on the test images{held_out}) with "
+        f"{probe['psnr_db']:.2f} dB." + on_held_out("probe")
+    )
+    if decayed := run.get("convergence_probe_decayed"):
         note += (
-            f" On notebook 05's held-out images (target {held_out_target:.2f} dB) its last epoch reads "
-            f"{curve[-1]:.2f} dB and its best {max(curve):.2f} dB."
+            f" Continued {decayed['decay_epochs']} epochs with Adam's step cut to "
+            f"{decayed['learning_rate']:g} (epochs {probe['epochs'] + 1}–{decayed['epochs']}), it "
+            f"{verdict(decayed)} the target with "
+            f"{decayed['psnr_db']:.2f} dB." + on_held_out(DECAYED_PROBE)
+        )
+    if exact := run.get("convergence_probe_exact"):
+        note += (
+            f" Trained {exact['epochs']} epochs on exact-pixel training images instead of the JPEG copy, the "
+            f"probe {verdict(exact)} the target with {exact['psnr_db']:.2f} dB." + on_held_out(EXACT_PROBE)
         )
     return note
 

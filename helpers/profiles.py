@@ -139,6 +139,8 @@ class RicSizes:
         epochs: their epochs (the paper: 200 on SVHN).
         probe_epochs: epochs of notebook 05's convergence probe, the main codec trained on for longer
             (``None``: no probe — the paper's schedule is already the paper's).
+        probe_decay_epochs: epochs the probe then continues with Adam's step cut to the paper's 1e-4 (a step
+            decay; ``None``: the probe ends with its constant step).
         batch_size: the batch size (the paper: 64).
         learning_rate: Adam's step size (the paper: 1e-4).
         initialisation: ``"pytorch"`` (the release) or ``"identity"`` (ours, for short runs).
@@ -152,6 +154,7 @@ class RicSizes:
     train_images: int | None = _cut("images")
     epochs: int = _cut("epochs")
     probe_epochs: int | None
+    probe_decay_epochs: int | None
     batch_size: int
     learning_rate: float
     initialisation: str
@@ -259,6 +262,7 @@ PROFILES: dict[str, Profile] = {
             train_images=128,
             epochs=1,
             probe_epochs=2,
+            probe_decay_epochs=1,
             batch_size=16,
             learning_rate=5e-4,
             initialisation="identity",
@@ -316,6 +320,7 @@ PROFILES: dict[str, Profile] = {
             train_images=8_000,
             epochs=2,
             probe_epochs=16,
+            probe_decay_epochs=4,
             batch_size=16,
             learning_rate=5e-4,
             initialisation="identity",
@@ -373,6 +378,7 @@ PROFILES: dict[str, Profile] = {
             train_images=None,
             epochs=200,
             probe_epochs=None,
+            probe_decay_epochs=None,
             batch_size=64,
             learning_rate=1e-4,
             initialisation="pytorch",

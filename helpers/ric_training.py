@@ -43,6 +43,8 @@ PAPER_G2 = 5.0
 PAPER_LEARNING_RATE = 1e-4
 PAPER_BATCH_SIZE = 64
 HELD_OUT_IMAGES = 250  # test images every training curve is measured on
+DECAYED_PROBE = "probe, step 1e-4"  # the convergence probe continued at the paper's step
+EXACT_PROBE = "probe, exact pixels"  # the convergence probe trained on exact-pixel training images
 
 
 def training_keys(count: int, seed: int = 0) -> list[SecretKey]:
@@ -293,12 +295,21 @@ def train_codec(
 
 @dataclass
 class TrainedCodec:
-    """A trained codec with its configuration, curves and cache outcome."""
+    """A trained codec with its configuration, curves and cache outcome.
+
+    ``previous_epochs``: epochs the codec had been trained before ``config``'s (a continued run, see
+    :meth:`RicSetup.continue_codec`); its ``history`` covers only its own epochs.
+    """
 
     codec: RicCodec
     config: RicTrainingConfig
     history: RicHistory
     cache: CacheOutcome
+    previous_epochs: int = 0
+
+    @property
+    def total_epochs(self) -> int:
+        return self.previous_epochs + self.config.epochs
 
 
 def train_or_load_codec(
@@ -309,12 +320,25 @@ def train_or_load_codec(
     config: RicTrainingConfig,
     nae_settings: NaeSettings,
     *,
+    start: TrainedCodec | None = None,
     progress: bool = True,
     quiet: bool = False,
 ) -> TrainedCodec:
     """:func:`train_codec` through the checkpoint cache, keyed by the data, the classifier's weights, the
     NAE settings, the training configuration, the device type and the code (``quiet``: no line about the
-    cache)."""
+    cache).
+
+    ``start``: a trained codec to continue from (its weights, with a fresh Adam state) instead of a new
+    initialisation; the cache key then also holds its weights. Its architecture (width, λ, variant) must be
+    ``config``'s.
+    """
+    if start is not None:
+        for name in ("width", "lam", "variant"):
+            if getattr(start.config, name) != getattr(config, name):
+                raise ValueError(
+                    f"start: a codec with {name}={getattr(start.config, name)!r} cannot continue as "
+                    f"{name}={getattr(config, name)!r}"
+                )
     device = next(classifier.parameters()).device
     channels = train.images.shape[1]
     description = {
@@ -329,12 +353,16 @@ def train_or_load_codec(
         "device_type": device.type,
         "code": code_fingerprint(RicCodec, train_codec),
     }
+    if start is not None:
+        description["start"] = state_fingerprint(start.codec)
 
     def build() -> nn.Module:
         torch.manual_seed(config.seed)
         codec = RicCodec(
             config.width, config.lam, config.variant, channels, config.initialisation, config.seed
         )
+        if start is not None:
+            codec.load_state_dict(start.codec.state_dict())
         return codec.to(device)
 
     def fit(codec: nn.Module) -> dict[str, object]:
@@ -353,7 +381,8 @@ def train_or_load_codec(
 
     name = f"ric-{train.name}-{config.variant}"
     codec, history, outcome = train_or_load(name, description, build, fit, quiet=quiet)
-    return TrainedCodec(codec, config, RicHistory.from_dict(history), outcome)
+    previous = 0 if start is None else start.total_epochs
+    return TrainedCodec(codec, config, RicHistory.from_dict(history), outcome, previous)
 
 
 @dataclass
@@ -420,13 +449,70 @@ class RicSetup:
             quiet=quiet,
         )
 
+    def continue_codec(
+        self,
+        trained: TrainedCodec,
+        *,
+        epochs: int,
+        learning_rate: float,
+        progress: bool = True,
+        quiet: bool = False,
+    ) -> TrainedCodec:
+        """``trained`` trained ``epochs`` more epochs with Adam's step set to ``learning_rate`` (a fresh Adam
+        state), on the same images, through the checkpoint cache: one stage of a step-decay schedule."""
+        config = replace(trained.config, epochs=epochs, learning_rate=learning_rate)
+        return train_or_load_codec(
+            self.cloud.model,
+            self.train.head(trained.history.images_per_epoch),
+            self.held_out,
+            self.bank,
+            config,
+            self.nae_settings,
+            start=trained,
+            progress=progress,
+            quiet=quiet,
+        )
+
+    def with_exact_training_pixels(self) -> RicSetup:
+        """This set-up with as many training images, read as **exact pixels**: :func:`prepare` reads the
+        offline folder's lossy JPEG copy when the lossless file holds fewer images than the classifier
+        trains on (which images the lossless file holds, the data's source line says). From a torchvision
+        download the training images are exact already, and this returns the same images."""
+        exact = load_dataset(
+            self.dataset, "train", limit=len(self.train), device=self.train.images.device, variant="exact"
+        )
+        if len(exact) < len(self.train):
+            raise ValueError(
+                f"the exact-pixel {self.dataset}/train holds {len(exact)} images, fewer than the "
+                f"{len(self.train)} the codecs train on"
+            )
+        return replace(self, train=exact)
+
     def train_codecs(
-        self, configs: Mapping[str, RicTrainingConfig], *, progress: bool = True
+        self,
+        configs: Mapping[str, RicTrainingConfig],
+        *,
+        probe_decay_epochs: int | None = None,
+        progress: bool = True,
     ) -> dict[str, TrainedCodec]:
-        """Train or load every codec of ``configs`` (by name); print one line: how many the cache held."""
+        """Train or load every codec of ``configs`` (by name). With a ``probe``, also :data:`EXACT_PROBE`
+        (the probe's configuration on :meth:`with_exact_training_pixels`) and, with ``probe_decay_epochs``,
+        :data:`DECAYED_PROBE` (the probe continued that many epochs at the paper's step, 1e-4). Print one
+        line: how many the cache held."""
         codecs = {
             name: self.train_codec(config, progress=progress, quiet=True) for name, config in configs.items()
         }
+        if "probe" in codecs:
+            exact = self.with_exact_training_pixels()
+            codecs[EXACT_PROBE] = exact.train_codec(configs["probe"], progress=progress, quiet=True)
+        if probe_decay_epochs and "probe" in codecs:
+            codecs[DECAYED_PROBE] = self.continue_codec(
+                codecs["probe"],
+                epochs=probe_decay_epochs,
+                learning_rate=PAPER_LEARNING_RATE,
+                progress=progress,
+                quiet=True,
+            )
         hits = sum(codec.cache.status == "hit" for codec in codecs.values())
         print(
             f"{len(codecs)} codec(s) on {self.dataset}: {hits} loaded from the checkpoint cache, "
@@ -437,7 +523,17 @@ class RicSetup:
     def held_out_psnr(self, codec: RicCodec) -> float:
         """PSNR (dB) of ``codec`` on :attr:`held_out` with the training keys' NAEs: what every training curve
         measures, so that a baseline (e.g. :class:`~helpers.ric.IdentityCodec`) can be drawn beside them."""
-        return _evaluate(codec, self.cloud.model, self.held_out, self.bank)[0]
+        return self.decoded_psnr(codec, self.held_out)
+
+    def decoded_psnr(self, codec: RicCodec, data: ImageData) -> float:
+        """PSNR (dB) of ``codec`` on any labelled ``data``, measured as :meth:`held_out_psnr` measures the
+        held-out images — e.g. on training images, or on a JPEG copy of the held-out ones, to tell what a
+        codec learned for new images from what it learned for the images it trained on."""
+        if not data.has_labels:
+            raise ValueError(
+                f"data: {data.name}/{data.split} has no labels; the NAE of each image's class is needed"
+            )
+        return _evaluate(codec, self.cloud.model, data, self.bank)[0]
 
 
 def study_datasets(choice: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from papermill.parameterize import parameterize_notebook
 
 from helpers.paths import figures_dir, repository_root
 from helpers.profiles import get_profile
+from helpers.ric_training import DECAYED_PROBE, EXACT_PROBE
 
 NOTEBOOKS = sorted((repository_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -138,9 +139,21 @@ def _check_05(results: dict) -> None:
         base, _, seed = name.partition(", seed ")
         if seed:  # another seed of a study codec: that codec's changes, and the seed
             assert codec["changes"] == {**codecs[base]["changes"], "seed": int(seed)}, name
+        elif name == DECAYED_PROBE:  # the probe continued: fewer epochs, at a smaller step
+            probe_epochs = codecs["probe"]["changes"].get("epochs", results["config"]["epochs"])
+            assert codec["epochs_before"] == probe_epochs, name
+            changes = set(codec["changes"])
+            assert "learning_rate" in changes and changes <= {"epochs", "learning_rate"}, name
         elif name != "main" and not name.startswith("main ("):  # one setting away from the main codec
-            assert len(codec["changes"]) == 1, name
+            assert len(codec["changes"]) == 1 and codec["epochs_before"] == 0, name
+    assert (DECAYED_PROBE in codecs) == bool(get_profile(results["profile"]).ric.probe_decay_epochs)
+    assert (EXACT_PROBE in codecs) == ("probe" in codecs)
     assert str(results["config"]["lam"]) in results["identity_held_out_psnr_db"]
+    generalisation = results["generalisation"]
+    assert {"identity codec", "main"} <= set(generalisation)
+    identity = generalisation["identity codec"]  # learns nothing: the images alone separate its numbers
+    sets = ("train_psnr_db", "held_out_jpeg_psnr_db", "held_out_psnr_db")
+    assert max(identity[key] for key in sets) - min(identity[key] for key in sets) < 0.5
 
 
 def _check_06(results: dict) -> None:
@@ -171,8 +184,12 @@ def _check_06(results: dict) -> None:
         "target_psnr_db",
         "ci95",
     } <= set(results)
-    if get_profile(results["profile"]).ric.probe_epochs:  # the paper profile has no probe
-        assert "convergence_probe" in results
+    ric_sizes = get_profile(results["profile"]).ric
+    if ric_sizes.probe_epochs:  # the paper profile has no probe
+        assert results["convergence_probe"]["epochs"] == results["convergence_probe_exact"]["epochs"]
+    if ric_sizes.probe_decay_epochs:
+        decayed = results["convergence_probe_decayed"]
+        assert decayed["epochs"] == ric_sizes.probe_epochs + ric_sizes.probe_decay_epochs
     assert set(results["ablation"]) == set(results["ablation_seeds"]) == {"nae_srl", "rni_srl", "nae_no_srl"}
     study_seeds = get_profile(results["profile"]).study_seeds
     for over_seeds in (*results["ablation_seeds"].values(), results["init_control"]["over_seeds"]):

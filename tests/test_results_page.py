@@ -9,6 +9,7 @@ import pytest
 from course import results_page
 from helpers import paper_numbers
 from helpers.paths import repository_root
+from helpers.ric_training import DECAYED_PROBE, EXACT_PROBE
 
 FIGURES = repository_root() / "figures"
 
@@ -73,9 +74,15 @@ def test_every_committed_ric_number_appears_on_the_page():
     assert f"{ric['psnr_db']:.3f}" in page and f"{ric['ssim']:.4f}" in page
     assert f"{ric['seed_psnr_db']['mean']:.3f} ± {ric['seed_psnr_db']['sd']:.3f}" in page
     assert f"{ric['convergence_probe']['psnr_db']:.3f}" in page
-    assert f"({ric['target_psnr_db']:.2f} dB on the test images)" in page
-    probe_curve = json.loads((FIGURES / "05_ric_codec" / "results.json").read_text())["codecs"]["probe"]
-    assert f"its last epoch reads {probe_curve['eval_psnr_db_by_epoch'][-1]:.2f} dB" in page
+    assert f"({ric['target_psnr_db']:.2f} dB on the test images" in page
+    for record in ("convergence_probe_decayed", "convergence_probe_exact"):
+        probe = ric[record]
+        verdict = "reaches" if probe["reaches_target"] else "does not reach"
+        assert f"{probe['psnr_db']:.3f}" in page
+        assert f"{verdict} the target with {probe['psnr_db']:.2f} dB" in page
+    curves = json.loads((FIGURES / "05_ric_codec" / "results.json").read_text())["codecs"]
+    for name in ("probe", DECAYED_PROBE, EXACT_PROBE):
+        assert f"its last epoch reads {curves[name]['eval_psnr_db_by_epoch'][-1]:.2f} dB" in page
     assert (
         f"{ric['identity_codec']['psnr_db']:.3f}" in page and f"{ric['init_control']['psnr_db']:.3f}" in page
     )

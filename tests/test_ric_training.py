@@ -3,17 +3,21 @@ mismatch, recovery above 30 dB); a wrong key decodes to noise; the checkpoint ca
 bad configurations fail clearly."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
 
+from helpers.checkpoints import CacheOutcome
+from helpers.classifiers import CloudClassifier
 from helpers.data import load_dataset
 from helpers.keys import SecretKey
 from helpers.nae import NaeSettings
-from helpers.ric import RicCodec
+from helpers.ric import IdentityCodec, RicCodec
 from helpers.ric_protocol import RicProtocol, evaluate
 from helpers.ric_training import (
     NaeBank,
+    RicSetup,
     RicTrainingConfig,
     ric_loss,
     train_codec,
@@ -85,6 +89,62 @@ def test_the_checkpoint_cache_returns_the_trained_codec(mnist_classifier, mnist_
     for a, b in zip(first.codec.state_dict().values(), second.codec.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     assert second.history.loss == first.history.loss
+
+
+def test_a_continued_codec_starts_from_the_trained_weights_and_is_keyed_by_them(
+    mnist_classifier, mnist_splits, bank
+):
+    train, test = mnist_splits
+    config = RicTrainingConfig(width=4, epochs=1, batch_size=32, learning_rate=1e-3)
+
+    def train_or_load(config, start=None):
+        return train_or_load_codec(
+            mnist_classifier, train.head(64), test, bank, config, SETTINGS, start=start, progress=False
+        )
+
+    first = train_or_load(config)
+    tiny_step = replace(config, learning_rate=1e-12)  # Adam moves each weight by ≈ 1e-12 per step
+    continued, fresh = train_or_load(tiny_step, start=first), train_or_load(tiny_step)
+    assert continued.cache.status == "miss"  # not the fresh codec's entry: the start is part of the key
+    assert (continued.previous_epochs, continued.total_epochs, fresh.total_epochs) == (1, 2, 1)
+    started = dict(first.codec.named_parameters())
+    for name, weight in continued.codec.named_parameters():
+        assert torch.allclose(weight, started[name], atol=1e-9), name
+    assert not all(
+        torch.allclose(weight, started[name], atol=1e-6) for name, weight in fresh.codec.named_parameters()
+    )
+    with pytest.raises(ValueError, match=r"start: a codec with lam=0\.8 cannot continue as lam=0\.5"):
+        train_or_load(replace(config, lam=0.5), start=first)
+
+
+def test_a_setup_decodes_any_labelled_images_as_it_decodes_the_held_out_ones(
+    mnist_classifier, mnist_splits, bank
+):
+    train, test = mnist_splits
+    cloud = CloudClassifier(
+        "mnist", mnist_classifier, 0.9, 3_000, 0.0, CacheOutcome("hit", Path("unused"), "")
+    )
+    setup = RicSetup("mnist", cloud, SETTINGS, bank, train, test)
+    identity = IdentityCodec(0.8, 1)
+    assert setup.decoded_psnr(identity, setup.held_out) == setup.held_out_psnr(identity)
+    # the identity codec's error is the 8-bit rounding alone, whichever digits it carries (≈ 45 dB)
+    assert abs(setup.decoded_psnr(identity, train.head(64)) - setup.held_out_psnr(identity)) < 0.5
+    unlabelled = replace(test, labels=torch.full_like(test.labels, -1))
+    with pytest.raises(ValueError, match=r"data: mnist/test has no labels"):
+        setup.decoded_psnr(identity, unlabelled)
+    exact = setup.with_exact_training_pixels()  # MNIST's offline file holds exact pixels already
+    assert torch.equal(exact.train.images, train.images) and exact.test is test
+    available = len(load_dataset("cifar10", "train", variant="exact"))
+    too_many = replace(
+        train,
+        name="cifar10",
+        images=torch.zeros(available + 1, 3, 32, 32, dtype=torch.uint8),
+        labels=torch.zeros(available + 1, dtype=torch.long),
+    )
+    with pytest.raises(
+        ValueError, match=rf"cifar10/train holds {available} images, fewer than the {available + 1}"
+    ):
+        replace(setup, dataset="cifar10", train=too_many).with_exact_training_pixels()
 
 
 @pytest.mark.parametrize(
