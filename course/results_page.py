@@ -103,25 +103,26 @@ def _convergence_note(run: dict[str, Any], training: dict[str, Any] | None) -> s
         )
 
     def verdict(result: dict[str, Any]) -> str:
-        return "reaches" if result["reaches_target"] else "does not reach"
+        """``reaches the target with …`` or ``falls short of the target at …`` (its test PSNR)."""
+        how = "reaches the target with" if result["reaches_target"] else "falls short of the target at"
+        return f"{how} {result['psnr_db']:.2f} dB"
 
     held_out = "" if held_out_target is None else f", {held_out_target:.2f} dB on the held-out images"
     note = (
-        f" The convergence probe (the main codec trained {probe['epochs']} epochs) {verdict(probe)} the "
-        f"target of the identity codec + 1 dB ({target:.2f} dB on the test images{held_out}) with "
-        f"{probe['psnr_db']:.2f} dB." + on_held_out("probe")
+        f" The target is the identity codec + 1 dB ({target:.2f} dB on the test images{held_out}). The "
+        f"convergence probe (the main codec trained {probe['epochs']} epochs) {verdict(probe)}."
+        + on_held_out("probe")
     )
     if decayed := run.get("convergence_probe_decayed"):
         note += (
             f" Continued {decayed['decay_epochs']} epochs with Adam's step cut to "
             f"{decayed['learning_rate']:g} (epochs {probe['epochs'] + 1}–{decayed['epochs']}), it "
-            f"{verdict(decayed)} the target with "
-            f"{decayed['psnr_db']:.2f} dB." + on_held_out(DECAYED_PROBE)
+            f"{verdict(decayed)}." + on_held_out(DECAYED_PROBE)
         )
     if exact := run.get("convergence_probe_exact"):
         note += (
             f" Trained {exact['epochs']} epochs on exact-pixel training images instead of the JPEG copy, the "
-            f"probe {verdict(exact)} the target with {exact['psnr_db']:.2f} dB." + on_held_out(EXACT_PROBE)
+            f"probe {verdict(exact)}." + on_held_out(EXACT_PROBE)
         )
     return note
 
@@ -176,7 +177,7 @@ def _ric(run: dict[str, Any], training: dict[str, Any] | None) -> list[str]:
         identity = training["identity_held_out_psnr_db"][str(lam)]
         control = training["codecs"]["control"]["changes"]["initialisation"]
         lines += [
-            f"Every codec but the convergence probe on one schedule: {config['epochs']} epochs × "
+            f"Every codec but the convergence probes shares one schedule: {config['epochs']} epochs × "
             f"{training['train_images']:,} images, width {config['width']}, Adam {config['learning_rate']}, "
             f"{config['initialisation']} initialisation (the control: {control}); "
             "the main codec's held-out PSNR by epoch: "
