@@ -459,7 +459,10 @@ class RicSetup:
         quiet: bool = False,
     ) -> TrainedCodec:
         """``trained`` trained ``epochs`` more epochs with Adam's step set to ``learning_rate`` (a fresh Adam
-        state), on the same images, through the checkpoint cache: one stage of a step-decay schedule."""
+        state), through the checkpoint cache: one stage of a step-decay schedule. It trains on this set-up's
+        first ``trained.history.images_per_epoch`` training images — the images ``trained`` saw if it was
+        trained by this set-up — and with ``trained``'s seed, so its data order and key draws repeat those of
+        ``trained``'s first epochs."""
         config = replace(trained.config, epochs=epochs, learning_rate=learning_rate)
         return train_or_load_codec(
             self.cloud.model,
@@ -529,9 +532,19 @@ class RicSetup:
         """PSNR (dB) of ``codec`` on any labelled ``data``, measured as :meth:`held_out_psnr` measures the
         held-out images — e.g. on training images, or on a JPEG copy of the held-out ones, to tell what a
         codec learned for new images from what it learned for the images it trained on."""
+        if data.images.device != self.test.images.device:
+            raise ValueError(
+                f"data: {data.name}/{data.split} is on {data.images.device}, this set-up on "
+                f"{self.test.images.device}; move it with .to()"
+            )
         if not data.has_labels:
             raise ValueError(
                 f"data: {data.name}/{data.split} has no labels; the NAE of each image's class is needed"
+            )
+        if tuple(data.images.shape[1:]) != self.shape:
+            raise ValueError(
+                f"data: {data.name}/{data.split} holds images of shape {tuple(data.images.shape[1:])}; this "
+                f"set-up's codecs take {self.shape}"
             )
         return _evaluate(codec, self.cloud.model, data, self.bank)[0]
 

@@ -132,6 +132,13 @@ def test_a_setup_decodes_any_labelled_images_as_it_decodes_the_held_out_ones(
     unlabelled = replace(test, labels=torch.full_like(test.labels, -1))
     with pytest.raises(ValueError, match=r"data: mnist/test has no labels"):
         setup.decoded_psnr(identity, unlabelled)
+    colour = replace(test, images=test.images.expand(-1, 3, -1, -1).contiguous())
+    with pytest.raises(ValueError, match=r"shape \(3, 28, 28\); this set-up's codecs take \(1, 28, 28\)"):
+        setup.decoded_psnr(identity, colour)
+    on_meta = replace(test)  # without a GPU, ImageData is only built on the CPU: move its images after
+    object.__setattr__(on_meta, "images", test.images.to("meta"))
+    with pytest.raises(ValueError, match=r"data: mnist/test is on meta, this set-up on cpu"):
+        setup.decoded_psnr(identity, on_meta)
     exact = setup.with_exact_training_pixels()  # MNIST's offline file holds exact pixels already
     assert torch.equal(exact.train.images, train.images) and exact.test is test
     available = len(load_dataset("cifar10", "train", variant="exact"))
