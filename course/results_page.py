@@ -418,7 +418,13 @@ def performance_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
     note = "Devices: " + "; ".join(sorted(devices)) + "."
     if not any(name.endswith("_cuda") for name in benchmarks):
         note += " GPU column: no GPU record yet."
-    return [*_table(["what", "CPU images/s", "GPU images/s"], rows), "", note, *parity_table(benchmarks)]
+    return [
+        *_table(["what", "CPU images/s", "GPU images/s"], rows),
+        "",
+        note,
+        *parity_table(benchmarks),
+        *budget_table(benchmarks),
+    ]
 
 
 def parity_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
@@ -461,6 +467,66 @@ def parity_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
         "bf16 parity (`python -m course.benchmark parity`): test errors of models trained in float32 and "
         "under bf16 autocast on the same schedule, data and seed (evaluated in float32; 95 % Wilson "
         "intervals).",
+        "",
+        *_table(headers, rows),
+    ]
+
+
+def _recipe_order(row: dict[str, Any]) -> tuple[int, bool, int, float]:
+    """Table I's order of models; within a model the profile's recipe first, then by epochs and width."""
+    return (
+        list(paper_numbers.TABLE_I_ROWS).index(row["model"]),
+        row["schedule"] != "step",
+        row["epochs"],
+        row["width"],
+    )
+
+
+def budget_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
+    """What a lower test error costs, from the ``budget_<profile>_<device>`` records (none: nothing): one row
+    per model and recipe with its test error, its last epoch's gain in test accuracy (is the curve flat?) and
+    its training time, beside the quick profile's goals and the paper's errors."""
+    rows = []
+    notes = []
+    for stem, record in sorted(benchmarks.items()):
+        if not stem.startswith("budget_"):
+            continue
+        where = f"{record['profile']}, {record['precision']}, {_machine(record)}"
+        goals, paper = record["goals"], record["paper_test_error"]
+        goal_text = (
+            f"goals Plain ≤ {goals['plain']:.2f}, Encrypted − Plain ≤ {goals['encrypted_minus_plain']:.2f}, "
+            f"Encrypted-DK ≤ {goals['encrypted_dk']:.2f}"
+        )
+        paper_text = (
+            f"the paper (100 epochs, full width): Plain {paper['plain']:.3f}, "
+            f"Encrypted {paper['encrypted']:.3f}, Encrypted-DK {paper['encrypted_dk']:.3f}"
+        )
+        notes.append(
+            f"{where}: trained on {record['data']}; {record['test_images']:,} test images; {goal_text}; "
+            f"{paper_text}"
+        )
+        for name, row in sorted(record["recipes"].items(), key=lambda item: _recipe_order(item[1])):
+            curve = row["test_accuracy_per_epoch"]
+            rows.append(
+                [
+                    where,
+                    name,
+                    f"{row['width']:g}",
+                    row["epochs"],
+                    paper_tables.with_interval(row["test_error"], row["ci95"]),
+                    f"{curve[-1] - curve[-2]:+.3f}" if len(curve) > 1 else "–",
+                    f"{row['train_seconds']:,.0f}" + ("" if row["cache"] == "miss" else " (cached)"),
+                ]
+            )
+    if not rows:
+        return []
+    headers = ["run", "model, recipe", "width", "epochs", "test error", "last epoch's gain", "training s"]
+    return [
+        "",
+        "Training budget of Table I's models (`python -m course.benchmark budget`): each profile's recipe "
+        "(the paper's step schedule) against a linear learning-rate decay, longer or wider, same images and "
+        "seed (95 % Wilson intervals; the gain is the test accuracy's change over the last epoch; a time "
+        "marked cached was measured where that model was trained). " + "; ".join(notes) + ".",
         "",
         *_table(headers, rows),
     ]

@@ -24,6 +24,7 @@ from helpers.paper_numbers import TABLE_I_ROWS
 from helpers.profiles import Profile
 from helpers.training import (
     PRECISIONS,
+    SCHEDULES,
     TrainingConfig,
     TrainingHistory,
     plain_resnet18,
@@ -119,6 +120,9 @@ class ScenarioBudget:
             attacker's surrogate).
         attack: the PGD of adversarial training (ε = 0.1, the paper's).
         precision: ``"fp32"`` or ``"bf16"`` training (see :attr:`helpers.training.TrainingConfig.precision`).
+        schedule: the learning-rate schedule (see :attr:`helpers.training.TrainingConfig.schedule`):
+            ``"step"``, the paper's — every profile's — or ``"linear"``, which the ``budget`` benchmark
+            compares with it.
     """
 
     width: float
@@ -128,6 +132,7 @@ class ScenarioBudget:
     adversarial_train_images: int | None
     attack: PGDSettings
     precision: str = "fp32"
+    schedule: str = "step"
 
     def __post_init__(self) -> None:
         check_positive_number(self.width, "width")
@@ -138,6 +143,7 @@ class ScenarioBudget:
         if not isinstance(self.attack, PGDSettings):
             raise TypeError(f"attack must be a PGDSettings, got {type(self.attack).__name__}")
         check_choice(self.precision, "precision", PRECISIONS)
+        check_choice(self.schedule, "schedule", SCHEDULES)
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ScenarioBudget:
@@ -214,6 +220,7 @@ def train_scenario(
             epochs=epochs or default_epochs,
             seed=seed,
             precision=budget.precision,
+            schedule=budget.schedule,
             progress=progress,
         )
         return TrainedScenario(scenario, trained.model, trained.history, train_keys, test_keys, trained.cache)
@@ -234,8 +241,12 @@ def train_scenario(
             "recipe": recipe.to_dict(),
         }
         engine_augments = False  # the adversary augments, as its recipe says
-    config = TrainingConfig.paper_schedule(
-        epochs or default_epochs, seed=seed, augment=engine_augments, precision=budget.precision
+    config = TrainingConfig.with_schedule(
+        budget.schedule,
+        epochs or default_epochs,
+        seed=seed,
+        augment=engine_augments,
+        precision=budget.precision,
     )
     trained = train_or_load_classifier(
         name,

@@ -15,7 +15,7 @@ One step of a classifier's training, on tensors that never leave the device:
    whether to attack before or after the crop — see :class:`helpers.attacks.AdversarialRecipe`);
 4. encrypt it with the batch's key — none, one fixed key, or a fresh key per batch
    (:class:`helpers.encryption.KeyPolicy`);
-5. forward, cross-entropy, backward, step (SGD with the paper's step schedule, or Adam).
+5. forward, cross-entropy, backward, step (SGD with the paper's step schedule or a linear decay, or Adam).
 
 So augmentation happens on the plain image *before* encryption, as in the paper, and the DK scenarios get a
 new key for every mini-batch. Models run channels-last; the forward and loss run in float32 or under bfloat16
@@ -41,6 +41,7 @@ from helpers.images import check_uint8_images, to_float
 from helpers.validation import check_finite_number, check_int
 
 OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("step", "linear")  # the paper's step drops; a linear decay, for short budgets
 PRECISIONS = ("fp32", "bf16")  # resolved precisions; "auto" is resolved by helpers.runtime
 REPORTS = ("bar", "lines", "none")
 AVERAGES = ("examples", "batches")
@@ -68,6 +69,10 @@ class TrainingConfig:
         lr_drop_epochs: epochs (counted from 0) at which the learning rate is multiplied by
             ``lr_drop_factor``; the paper drops once, after 40 of 100 epochs.
         lr_drop_factor: the multiplier.
+        schedule: ``"step"`` (the drops above; the paper's) or ``"linear"``: the learning rate falls by
+            ``learning_rate / epochs`` after every epoch, from ``learning_rate`` in the first epoch to
+            ``learning_rate / epochs`` in the last (ours; takes no drops). A short budget spends less of
+            itself at a small step this way (see ``python -m course.benchmark budget``).
         augment: random crop (4-pixel padding) and horizontal flip of the plain images.
         seed: seeds the data order, the augmentation and the per-batch keys.
         precision: ``"fp32"``, or ``"bf16"`` for the forward and the loss under bfloat16 autocast (the
@@ -82,6 +87,7 @@ class TrainingConfig:
     weight_decay: float = 5e-4
     lr_drop_epochs: tuple[int, ...] = ()
     lr_drop_factor: float = 0.1
+    schedule: str = "step"
     augment: bool = True
     seed: int = 0
     precision: str = "fp32"
@@ -93,6 +99,12 @@ class TrainingConfig:
         check_int(self.batch_size, "batch_size", minimum=1)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.schedule == "linear" and self.lr_drop_epochs:
+            raise ValueError(
+                f"lr_drop_epochs belong to the step schedule; got {self.lr_drop_epochs} with 'linear'"
+            )
         for name in ("learning_rate", "momentum", "weight_decay", "lr_drop_factor"):
             check_finite_number(getattr(self, name), name)
         if not self.learning_rate > 0:
@@ -109,8 +121,18 @@ class TrainingConfig:
         drops = (max(1, round(0.4 * epochs)),) if epochs > 1 else ()
         return cls(epochs=epochs, lr_drop_epochs=drops, **overrides)
 
+    @classmethod
+    def with_schedule(cls, schedule: str, epochs: int, **overrides: object) -> TrainingConfig:
+        """``epochs`` of ``schedule``: :meth:`paper_schedule` for ``"step"``, the linear decay (see
+        :attr:`schedule`) for ``"linear"``; any other name is a ``ValueError``."""
+        if schedule == "step":
+            return cls.paper_schedule(epochs, **overrides)
+        return cls(epochs=epochs, schedule=schedule, **overrides)
+
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate used during ``epoch`` (0-based)."""
+        if self.schedule == "linear":
+            return self.learning_rate * (1 - epoch / self.epochs)
         drops = sum(epoch >= drop for drop in self.lr_drop_epochs)
         return self.learning_rate * self.lr_drop_factor**drops
 
@@ -497,16 +519,19 @@ def plain_resnet18(
     epochs: int,
     seed: int = 0,
     precision: str = "fp32",
+    schedule: str = "step",
     progress: bool = True,
 ) -> TrainedClassifier:
     """The Plain ResNet18 of Table I on plain CIFAR-10 images with the paper's schedule: one recipe and one
-    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–09)."""
+    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–09).
+    ``schedule="linear"`` trains it with :attr:`TrainingConfig.schedule`'s linear decay instead (another
+    checkpoint), for the ``budget`` benchmark's comparison of recipes."""
     return train_or_load_classifier(
         "plain",
         lambda: networks.ResNet18(width=width),
         train,
         test,
-        TrainingConfig.paper_schedule(epochs, seed=seed, precision=precision),
+        TrainingConfig.with_schedule(schedule, epochs, seed=seed, precision=precision),
         settings={"network": "resnet18", "width": width},
         code=code_fingerprint(plain_resnet18),
         progress=progress,

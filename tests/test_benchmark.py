@@ -8,6 +8,7 @@ import torch
 
 from course.benchmark import DEFAULT_IMAGES, DEFAULT_REPEATS, main, record_folder
 from helpers.paths import build_dir, figures_dir
+from helpers.profiles import PROFILES
 from helpers.runtime import cpu_name
 
 
@@ -65,6 +66,32 @@ def test_the_parity_record_compares_the_same_models_in_both_precisions():
     assert small["bf16_minus_fp32_mean"] == pytest.approx(small["bf16"]["mean"] - small["fp32"]["mean"])
 
 
+def test_the_budget_record_trains_each_recipe_and_keeps_its_curve():
+    assert main(["budget", "--profile", "smoke", "--device", "cpu"]) == 0
+    record = json.loads((build_dir() / "benchmarks" / "budget_smoke_cpu.json").read_text())
+    smoke = PROFILES["smoke"].classifiers
+    assert record["profile"] == "smoke" and record["precision"] in ("fp32", "bf16")
+    assert record["goals"]["plain"] == 0.16 and record["paper_test_error"]["plain"] == 0.137
+    shapes = {
+        (row["model"], row["width"], row["epochs"], row["schedule"]) for row in record["recipes"].values()
+    }
+    assert shapes == {
+        ("plain", smoke.width, smoke.epochs, "step"),
+        ("plain", smoke.width, smoke.epochs, "linear"),
+        ("plain", smoke.width, 2 * smoke.epochs, "linear"),
+        ("plain", 2 * smoke.width, smoke.epochs, "linear"),
+        *((model, smoke.width, smoke.epochs, "step") for model in ("encrypted", "encrypted_dk")),
+        *((model, smoke.width, 2 * smoke.epochs, "linear") for model in ("encrypted", "encrypted_dk")),
+    }
+    for row in record["recipes"].values():
+        low, high = row["ci95"]
+        assert low <= row["test_error"] <= high
+        assert len(row["test_accuracy_per_epoch"]) == row["epochs"]  # the curve of every epoch
+        # the last point of the curve is the model's test error (the DK keys restart from their seed)
+        assert row["test_error"] == pytest.approx(1 - row["test_accuracy_per_epoch"][-1], abs=1e-6)
+        assert row["train_seconds"] > 0 and row["cache"] in ("miss", "hit")
+
+
 def test_bad_sizes_are_refused():
     with pytest.raises(SystemExit):
         main(["nae", "--images", "0"])
@@ -91,3 +118,5 @@ def test_only_a_run_of_the_standard_sizes_goes_to_the_committed_records():
         assert record_folder(benchmark, images, DEFAULT_REPEATS - 1, "quick") == trial
     assert record_folder("parity", None, DEFAULT_REPEATS, "quick") == committed
     assert record_folder("parity", None, DEFAULT_REPEATS, "smoke") == trial
+    assert record_folder("budget", None, DEFAULT_REPEATS, "quick") == committed
+    assert record_folder("budget", None, DEFAULT_REPEATS, "smoke") == trial

@@ -195,6 +195,50 @@ def test_the_parity_record_becomes_two_rows_under_the_performance_table():
     assert results_page.parity_table({}) == []
 
 
+def test_the_budget_record_becomes_one_row_per_recipe_under_the_performance_table():
+    def row(width, epochs, schedule, error, curve, seconds, cache="miss"):
+        return {
+            "model": "plain",
+            "width": width,
+            "epochs": epochs,
+            "schedule": schedule,
+            "test_error": error,
+            "ci95": [error - 0.02, error + 0.02],
+            "test_accuracy_per_epoch": curve,
+            "train_seconds": seconds,
+            "cache": cache,
+        }
+
+    record = {
+        "device": "cpu (2 threads)",
+        "native_bf16": True,
+        "profile": "quick",
+        "precision": "bf16",
+        "train_images": 50000,
+        "data": "offline cifar10_jpeg.npz",
+        "test_images": 1000,
+        "goals": {"plain": 0.16, "encrypted_minus_plain": 0.05, "encrypted_dk": 0.65},
+        "paper_test_error": {"plain": 0.137, "encrypted": 0.166, "encrypted_dk": 0.506},
+        "recipes": {
+            "Plain, linear decay, 2× epochs": row(0.25, 16, "linear", 0.15, [0.8, 0.85], 800.0, cache="hit"),
+            "Plain, step": row(0.25, 8, "step", 0.2, [0.7, 0.8], 400.0),
+        },
+    }
+    table = "\n".join(results_page.performance_table({"budget_quick_cpu": record}))
+    where = "quick, bf16, cpu (2 threads) [native bf16]"
+    assert f"| {where} | Plain, step | 0.25 | 8 | 0.200 [0.180, 0.220] | +0.100 | 400 |" in table
+    assert (
+        f"| {where} | Plain, linear decay, 2× epochs | 0.25 | 16 | 0.150 [0.130, 0.170] | +0.050 "
+        "| 800 (cached) |" in table
+    )
+    assert table.index("| Plain, step |") < table.index(
+        "| Plain, linear decay, 2× epochs |"
+    )  # profile's first
+    assert "goals Plain ≤ 0.16, Encrypted − Plain ≤ 0.05, Encrypted-DK ≤ 0.65" in table
+    assert "Plain 0.137, Encrypted 0.166, Encrypted-DK 0.506" in table
+    assert results_page.budget_table({}) == []
+
+
 def test_the_performance_table_names_each_machine_and_its_bf16():
     """Records from two machines are told apart by their device names and bf16 ability."""
     old = {"device": "cpu (2 threads, x86_64)", "encrypt": {"images_per_s": 81_559.5}}

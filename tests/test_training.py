@@ -32,6 +32,16 @@ def test_paper_schedule():
     assert TrainingConfig.paper_schedule(1).lr_drop_epochs == ()
 
 
+def test_linear_schedule_falls_by_one_share_per_epoch():
+    config = TrainingConfig(epochs=4, schedule="linear")
+    assert [config.learning_rate_at(epoch) for epoch in range(4)] == pytest.approx([0.1, 0.075, 0.05, 0.025])
+    assert TrainingConfig(epochs=4).learning_rate_at(3) == 0.1  # the default is the step schedule, no drops
+    assert TrainingConfig.with_schedule("linear", 4, seed=3) == replace(config, seed=3)
+    assert TrainingConfig.with_schedule("step", 10) == TrainingConfig.paper_schedule(10)
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        TrainingConfig.with_schedule("cosine", 4)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -41,6 +51,8 @@ def test_paper_schedule():
         ({"epochs": 2, "optimizer": "rmsprop"}, "optimizer"),
         ({"epochs": 2, "learning_rate": 0}, "learning_rate"),
         ({"epochs": 5, "lr_drop_epochs": (5,)}, "lr_drop_epochs"),
+        ({"epochs": 2, "schedule": "cosine"}, "schedule must be one of"),
+        ({"epochs": 5, "schedule": "linear", "lr_drop_epochs": (2,)}, "lr_drop_epochs belong to the step"),
         ({"epochs": 2, "learning_rate": float("inf")}, "learning_rate must be a finite number"),
         ({"epochs": 2, "weight_decay": float("nan")}, "weight_decay must be a finite number"),
         ({"epochs": 2, "precision": "auto"}, "precision must be one of"),  # resolved before it gets here
