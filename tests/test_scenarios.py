@@ -104,6 +104,7 @@ def test_the_budget_and_the_cloud_classifier_read_the_same_profile_fields():
         ({"adversarial_train_images": "all"}, TypeError, "adversarial_train_images must be"),
         ({"attack": {"epsilon": 0.1}}, TypeError, "attack must be a PGDSettings"),
         ({"precision": "auto"}, ValueError, "precision must be one of"),
+        ({"schedule": "cosine"}, ValueError, "schedule must be one of"),
     ],
 )
 def test_bad_scenario_budgets_are_refused_by_name(overrides, error, message):
