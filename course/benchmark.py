@@ -358,11 +358,12 @@ def benchmark_ric(images: int, device: torch.device, repeats: int, width: float)
 
 
 def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, object]:
-    """The accuracy cost of bf16 training: the profile's Plain ResNet18 trained once in float32 and once under
-    bf16 autocast on the same schedule, data and seed (the Table I model of notebooks 02–03), and notebook
-    02's small exact-pixel Plain models (``jpeg_study_images`` images, seeds 0, …, ``study_seeds`` − 1) in
-    both precisions, whose seed-to-seed spread is the yardstick for the difference. All models go through the
-    checkpoint cache (the precision is part of each key), so the float32 ones are the notebooks' own.
+    """The accuracy cost of bf16 training: the profile's CIFAR-10 cloud classifier C (a Plain ResNet18, its
+    ``cloud_epochs`` and ``cloud_schedule``) trained once in float32 and once under bf16 autocast on the same
+    schedule, data and seed, and small exact-pixel Plain models like notebook 02's JPEG study's
+    (``jpeg_study_images`` images, seeds 0, …, ``study_seeds`` − 1, C's schedule) in both precisions, whose
+    seed-to-seed spread is the yardstick for the difference. All models go through the checkpoint cache (the
+    precision is part of each key), so the float32 C is notebooks 04–09's own where they ran in float32.
     Evaluation is float32.
     Training times are not recorded here: the ``training`` benchmark measures speed, in turns, on one machine.
     """
@@ -386,8 +387,9 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
             train,
             test,
             width=profile.classifiers.width,
-            epochs=profile.classifiers.epochs,
+            epochs=profile.classifiers.cloud_epochs,
             precision=precision,
+            schedule=profile.classifiers.cloud_schedule,
             progress=False,
         )
         predictions[precision] = predict(trained.model, test, KeyPolicy.none())
@@ -404,9 +406,10 @@ def benchmark_parity(profile_name: str, device: torch.device) -> dict[str, objec
                     small,
                     test,
                     width=profile.classifiers.width,
-                    epochs=profile.classifiers.epochs,
+                    epochs=profile.classifiers.cloud_epochs,
                     seed=seed,
                     precision=precision,
+                    schedule=profile.classifiers.cloud_schedule,
                     progress=False,
                 ).model,
                 test,
@@ -447,28 +450,30 @@ BUDGET_MODELS = ("plain", "encrypted", "encrypted_dk")  # the Table I models the
 
 
 def budget_recipes(width: float, epochs: int) -> dict[str, dict[str, object]]:
-    """The recipes of the ``budget`` benchmark, by name, from a profile's Table I budget (``width``,
-    ``epochs``): the Plain ResNet18 as the profile trains it (the paper's step schedule), with a linear decay,
-    and the linear decay for twice the epochs and at twice the width; the Encrypted and Encrypted-DK models
-    as the profile trains them and with the linear decay for twice the epochs."""
+    """The recipes of the ``budget`` benchmark, by name, from a width and a number of epochs: the Plain
+    ResNet18 under the paper's step schedule, with a linear decay, and the linear decay for twice the epochs
+    and at twice the width; the Encrypted and Encrypted-DK models under the step schedule and with the linear
+    decay for twice the epochs."""
     step = {"width": width, "epochs": epochs, "schedule": "step"}
     linear = {"width": width, "epochs": epochs, "schedule": "linear"}
     longer = {**linear, "epochs": 2 * epochs}
     return {
-        "Plain, profile's recipe (paper's step schedule)": {"model": "plain", **step},
+        "Plain, paper's step schedule": {"model": "plain", **step},
         "Plain, linear decay": {"model": "plain", **linear},
         "Plain, linear decay, 2× epochs": {"model": "plain", **longer},
         "Plain, linear decay, 2× width": {"model": "plain", **linear, "width": 2 * width},
-        "Encrypted, profile's recipe (paper's step schedule)": {"model": "encrypted", **step},
+        "Encrypted, paper's step schedule": {"model": "encrypted", **step},
         "Encrypted, linear decay, 2× epochs": {"model": "encrypted", **longer},
-        "Encrypted-DK, profile's recipe (paper's step schedule)": {"model": "encrypted_dk", **step},
+        "Encrypted-DK, paper's step schedule": {"model": "encrypted_dk", **step},
         "Encrypted-DK, linear decay, 2× epochs": {"model": "encrypted_dk", **longer},
     }
 
 
 def benchmark_budget(profile_name: str, device: torch.device) -> dict[str, object]:
     """What a lower test error costs: Table I's Plain, Encrypted and Encrypted-DK models (the profile's
-    training images, seed 0, key seed :data:`KEY_SEED`) trained under each of :func:`budget_recipes`, in the
+    training images, seed 0, key seed :data:`KEY_SEED`) trained under each of :func:`budget_recipes` from the
+    profile's width and its cloud classifier's epochs (the ``quick`` profile's 8, which Table I's models
+    trained for before the benchmark chose their 16 epochs with a linear decay), in the
     precision ``"auto"`` picks on ``device``, through the checkpoint cache. Each row keeps its test error
     (95 % Wilson interval; the DK model with a fresh key per test batch, as in Table I), the test accuracy
     after every epoch (the curve: flat or still rising?) and its training time as measured when it was
@@ -480,7 +485,7 @@ def benchmark_budget(profile_name: str, device: torch.device) -> dict[str, objec
     train = load_dataset("cifar10", "train", limit=profile.classifiers.train_images, device=device)
     test = load_dataset("cifar10", "test", limit=profile.test_images, device=device)
     rows: dict[str, dict[str, object]] = {}
-    for name, recipe in budget_recipes(budget.width, budget.epochs).items():
+    for name, recipe in budget_recipes(budget.width, profile.classifiers.cloud_epochs).items():
         sized = replace(budget, width=recipe["width"], epochs=recipe["epochs"], schedule=recipe["schedule"])
         trained = train_scenario(
             str(recipe["model"]), train, test, sized, key_seed=KEY_SEED, seed=0, progress=False

@@ -430,8 +430,9 @@ def performance_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
 def parity_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
     """What bf16 training costs in test error, from the ``parity_<profile>_<device>`` records (none: nothing).
 
-    Two rows per record: the profile's Plain ResNet18 (one model per precision, same seed and schedule) and
-    notebook 02's small exact-pixel models (mean ± sd over their seeds, the yardstick for the difference).
+    Two rows per record: the profile's cloud classifier C, a Plain ResNet18 (one model per precision, same
+    seed and schedule), and small exact-pixel models like notebook 02's (mean ± sd over their seeds, the
+    yardstick for the difference).
     """
     rows = []
     for stem, record in sorted(benchmarks.items()):
@@ -442,7 +443,7 @@ def parity_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
         rows.append(
             [
                 where,
-                "Plain ResNet18 (Table I's)",
+                "Plain ResNet18 (RIC's cloud classifier C)",
                 paper_tables.with_interval(plain["fp32"]["test_error"], plain["fp32"]["ci95"]),
                 paper_tables.with_interval(plain["bf16"]["test_error"], plain["bf16"]["ci95"]),
                 f"{plain['bf16_minus_fp32']:+.3f}",
@@ -473,7 +474,7 @@ def parity_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _recipe_order(row: dict[str, Any]) -> tuple[int, bool, int, float]:
-    """Table I's order of models; within a model the profile's recipe first, then by epochs and width."""
+    """Table I's order of models; within a model the paper's step schedule first, then by epochs and width."""
     return (
         list(paper_numbers.TABLE_I_ROWS).index(row["model"]),
         row["schedule"] != "step",
@@ -523,9 +524,9 @@ def budget_table(benchmarks: dict[str, dict[str, Any]]) -> list[str]:
     headers = ["run", "model, recipe", "width", "epochs", "test error", "last epoch's gain", "training s"]
     return [
         "",
-        "Training budget of Table I's models (`python -m course.benchmark budget`): each profile's recipe "
-        "(the paper's step schedule) against a linear learning-rate decay, longer or wider, same images and "
-        "seed (95 % Wilson intervals; the gain is the test accuracy's change over the last epoch; a time "
+        "Training budget of Table I's models (`python -m course.benchmark budget`): the paper's step "
+        "schedule against a linear learning-rate decay, longer or wider, same images and seed (95 % Wilson "
+        "intervals; the gain is the test accuracy's change over the last epoch; a time "
         "marked cached was measured where that model was trained). " + "; ".join(notes) + ".",
         "",
         *_table(headers, rows),

@@ -5,10 +5,12 @@ correctly *by that same frozen classifier*. Every classifier here takes **[0, 1]
 in this module carry their input normalisation inside (:class:`InputNormalization`), so no caller ever
 normalises (the released RIC code fed [0, 1] ciphertexts to an SVHN classifier trained on [−1, 1]).
 
-- ``cifar10``: the Plain ResNet18 of Table I (notebooks 02–03; narrow in the ``quick`` profile), trained by
-  the shared :func:`helpers.training.plain_resnet18`: the same model from the same checkpoint, so CIFAR-10's
-  C is trained once for the whole course. It learns from [0, 1] pixels directly (its stem is convolution →
-  batch norm), so it needs no normalisation layer.
+- ``cifar10``: the Plain ResNet18 of Table I (narrow in the ``quick`` profile), trained by the shared
+  :func:`helpers.training.plain_resnet18` with the profile's ``cloud_epochs`` and ``cloud_schedule``. Where
+  those equal Table I's (the ``paper`` profile) it is the same model from the same checkpoint as notebooks
+  02–03's Plain; the ``quick`` profile trains Table I's models longer, with a linear decay, and keeps C on 8
+  epochs of the paper's step schedule, the model notebooks 04–09 were run with. It learns from [0, 1] pixels
+  directly (its stem is convolution → batch norm), so it needs no normalisation layer.
 - ``svhn``: the VGG-like CNN of the RIC release (:class:`helpers.networks.SvhnCNN`).
 - ``mnist``: a small CNN (:class:`helpers.networks.MnistCNN`).
 
@@ -80,9 +82,10 @@ class ClassifierBudget:
     """How the cloud's classifiers are sized and trained.
 
     Attributes:
-        width, epochs, train_images: CIFAR-10's C — the Plain ResNet18 of Table I, so these must be that
-            model's (:meth:`from_profile` reads the same profile fields as
-            :meth:`helpers.scenarios.ScenarioBudget.from_profile`, and the two share one checkpoint).
+        width, epochs, train_images: CIFAR-10's C, a Plain ResNet18 (:meth:`from_profile` reads the
+            profile's ``cloud_epochs``; where they and ``schedule`` equal Table I's, C and notebooks 02–03's
+            Plain share one checkpoint).
+        schedule: C's learning-rate schedule (see :attr:`helpers.training.TrainingConfig.schedule`).
         digit_epochs, digit_train_images: the MNIST / SVHN classifiers (``None``: every training image).
         precision: ``"fp32"`` or ``"bf16"`` training (see :attr:`helpers.training.TrainingConfig.precision`).
     """
@@ -93,6 +96,7 @@ class ClassifierBudget:
     digit_epochs: int
     digit_train_images: int | None
     precision: str = "fp32"
+    schedule: str = "step"
 
     def __post_init__(self) -> None:
         check_positive_number(self.width, "width")
@@ -101,17 +105,19 @@ class ClassifierBudget:
         for name in ("train_images", "digit_train_images"):
             check_count(getattr(self, name), name)
         check_choice(self.precision, "precision", training.PRECISIONS)
+        check_choice(self.schedule, "schedule", training.SCHEDULES)
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ClassifierBudget:
         """A run profile's classifier settings."""
         return cls(
             width=profile.classifiers.width,
-            epochs=profile.classifiers.epochs,
+            epochs=profile.classifiers.cloud_epochs,
             train_images=profile.classifiers.train_images,
             digit_epochs=profile.classifiers.digit_epochs,
             digit_train_images=profile.classifiers.digit_train_images,
             precision=precision,
+            schedule=profile.classifiers.cloud_schedule,
         )
 
 
@@ -128,8 +134,8 @@ def cloud_classifier(
 
     Args:
         dataset: one of :data:`CLOUD_DATASETS`; ``train`` and ``test`` must be its splits.
-        train: the training split; the budget's ``train_images`` (CIFAR-10, shared with notebooks 02–03's
-            Plain checkpoint) or ``digit_train_images`` are taken from it.
+        train: the training split; the budget's ``train_images`` (CIFAR-10) or ``digit_train_images`` are
+            taken from it.
         test: measured after training (and after every epoch, for the curves).
         budget: width, epochs, training images and precision.
         seed: initialisation and data order.
@@ -150,6 +156,7 @@ def cloud_classifier(
             epochs=budget.epochs,
             seed=seed,
             precision=budget.precision,
+            schedule=budget.schedule,
             progress=progress,
         )
     else:

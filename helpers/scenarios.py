@@ -114,15 +114,15 @@ class ScenarioBudget:
 
     Attributes:
         width: channel multiplier of the ResNet18s (1.0 is the paper's network).
-        epochs: epochs of Plain, Encrypted and Encrypted-DK (the paper's schedule scaled to them).
+        epochs: epochs of Plain, Encrypted and Encrypted-DK.
         train_images: their training images (``None``: the whole split given).
         adversarial_epochs, adversarial_train_images: the same for the adversarially trained models (and an
             attacker's surrogate).
         attack: the PGD of adversarial training (ε = 0.1, the paper's).
         precision: ``"fp32"`` or ``"bf16"`` training (see :attr:`helpers.training.TrainingConfig.precision`).
-        schedule: the learning-rate schedule (see :attr:`helpers.training.TrainingConfig.schedule`):
-            ``"step"``, the paper's — every profile's — or ``"linear"``, which the ``budget`` benchmark
-            compares with it.
+        schedule: the learning-rate schedule of every model (see
+            :attr:`helpers.training.TrainingConfig.schedule`): ``"step"``, the paper's, or ``"linear"`` (the
+            ``quick`` profile's, chosen by the ``budget`` benchmark).
     """
 
     width: float
@@ -147,8 +147,8 @@ class ScenarioBudget:
 
     @classmethod
     def from_profile(cls, profile: Profile, precision: str = "fp32") -> ScenarioBudget:
-        """A run profile's Table I settings: its ``classifiers`` section (width, epochs, images) and the
-        adversarial training of its ``robustness`` section."""
+        """A run profile's Table I settings: its ``classifiers`` section (width, epochs, schedule, images) and
+        the adversarial training of its ``robustness`` section."""
         return cls(
             width=profile.classifiers.width,
             epochs=profile.classifiers.epochs,
@@ -161,6 +161,7 @@ class ScenarioBudget:
                 steps=profile.robustness.adversarial_train_steps,
             ),
             precision=precision,
+            schedule=profile.classifiers.schedule,
         )
 
 

@@ -522,10 +522,9 @@ def plain_resnet18(
     schedule: str = "step",
     progress: bool = True,
 ) -> TrainedClassifier:
-    """The Plain ResNet18 of Table I on plain CIFAR-10 images with the paper's schedule: one recipe and one
-    checkpoint for the Plain scenario (notebooks 02–03) and RIC's cloud classifier C (notebooks 04–09).
-    ``schedule="linear"`` trains it with :attr:`TrainingConfig.schedule`'s linear decay instead (another
-    checkpoint), for the ``budget`` benchmark's comparison of recipes."""
+    """The Plain ResNet18 of Table I on plain CIFAR-10 images: one recipe for the Plain scenario (notebooks
+    02–03) and RIC's cloud classifier C (notebooks 04–09), one checkpoint wherever their settings agree.
+    ``schedule`` is :attr:`TrainingConfig.schedule`'s: the paper's ``"step"`` or a ``"linear"`` decay."""
     return train_or_load_classifier(
         "plain",
         lambda: networks.ResNet18(width=width),

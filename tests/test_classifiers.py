@@ -1,5 +1,7 @@
 """The cloud's classifiers: normalisation inside the model, frozen weights, clear errors."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -81,3 +83,13 @@ def test_a_format_classifier_refuses_bad_formats_and_data_by_name():
         format_classifier("mnist", fake_split("cifar10", "train", 3), test, (3, 32, 32), budget)
     with pytest.raises(ValueError, match="dataset"):
         format_classifier("imagenet", train, test, (3, 32, 32), budget)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("schedule", "cosine", "schedule must be one of"), ("precision", "fp16", "precision must be one of")],
+)
+def test_the_classifier_budget_refuses_an_unknown_schedule_or_precision_by_name(field, value, message):
+    budget = ClassifierBudget.from_profile(get_profile("smoke"))
+    with pytest.raises(ValueError, match=message):
+        replace(budget, **{field: value})

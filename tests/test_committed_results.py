@@ -27,8 +27,9 @@ def table_i() -> dict:
 
 def test_the_label_leak_measurements_read_as_notebook_03_says(table_i):
     """Section 2.1: the recipe of Table I (reflected border, attacked after the crop) meets the bar — a gap of
-    at most 0.05 whose paired interval contains 0; in the controls (three seeds each) neither border leaks
-    measurably when the crop is attacked, while attacking before the crop blunts the examples."""
+    at most 0.05 whose paired interval contains 0; in the controls (three seeds each) the zero border attacked
+    after the crop leaks in every seed, the reflected one does not, and attacking before the crop blunts the
+    examples."""
     training = table_i["adversarial_training"]
     assert training["recipe"] == {"order": "augment_then_attack", "border": "reflect", "padding": 4}
     leaks = training["label_leak"]
@@ -42,17 +43,17 @@ def test_the_label_leak_measurements_read_as_notebook_03_says(table_i):
         if "seeds" in leak
     }
     assert len(controls) == 3 and all(len(leak["seeds"]) == 3 for leak in controls.values())
-    assert abs(controls["augment_then_attack", "zeros"]["gap"]) <= 0.05
+    assert all(seed["gap"] > 0.05 for seed in controls["augment_then_attack", "zeros"]["seeds"])
     assert abs(controls["augment_then_attack", "reflect"]["gap"]) <= 0.05
     assert all(seed["gap"] > 0.05 for seed in controls["attack_then_augment", "zeros"]["seeds"])
 
 
 def test_encrypted_adv_resists_the_attack_it_was_trained_against_but_not_autograd(table_i):
     """Section 4: `bpda` does worse than no attack on Encrypted-Adv and stays far from 100 % as ε grows,
-    while `autograd` breaks it; the worst case is therefore far above `bpda` alone."""
+    while `autograd` and the combined attack break more; the worst case is therefore far above `bpda`."""
     attacks = table_i["scenarios"]["encrypted_adv"]["adversarial_error"]
-    assert attacks["bpda"] < attacks["none_no_random_start"] < attacks["autograd"]
-    assert attacks["worst"] >= attacks["autograd"] >= attacks["bpda"] + 0.2
+    assert attacks["bpda"] < attacks["none_no_random_start"] < attacks["autograd"] < attacks["autograd+bpda"]
+    assert attacks["worst"] >= attacks["autograd+bpda"] and attacks["worst"] >= attacks["bpda"] + 0.2
     assert max(error for _, error in table_i["epsilon_sweep"]["encrypted_adv (bpda)"]) < 0.95
 
 
@@ -71,9 +72,13 @@ def test_the_worst_case_is_per_image_over_the_valid_attacks(table_i):
 
 
 def test_the_gradient_attacks_reach_full_success_as_epsilon_grows(table_i):
-    """Carlini et al. (2019): an attack that works must reach ~100 % at large ε (notebook 03, section 5)."""
-    for curve in ("bpda", "autograd", "plain", "encrypted_adv (autograd)"):
+    """Carlini et al. (2019): an attack that works must reach ~100 % at large ε (notebook 03, section 5). It
+    does on the Encrypted and Plain models; on Encrypted-Adv neither gradient does, which is why the notebook
+    calls that model's worst case a lower bound rather than robustness."""
+    for curve in ("bpda", "autograd", "plain"):
         assert table_i["epsilon_sweep"][curve][-1][1] >= 0.99
+    for curve in ("encrypted_adv (bpda)", "encrypted_adv (autograd)"):
+        assert max(error for _, error in table_i["epsilon_sweep"][curve]) < 0.99
 
 
 def test_eot_with_fresh_keys_breaks_the_dk_model_well_beyond_its_clean_error(table_i):

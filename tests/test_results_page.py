@@ -188,8 +188,8 @@ def test_the_parity_record_becomes_two_rows_under_the_performance_table():
     lines = results_page.performance_table({"parity_quick_cpu": record})
     table = "\n".join(lines)
     assert (
-        "| quick, cpu (2 threads) [no native bf16] | Plain ResNet18 (Table I's) | 0.208 [0.184, 0.234] | "
-        "0.215 [0.191, 0.241] | +0.007 | 0.900 |"
+        "| quick, cpu (2 threads) [no native bf16] | Plain ResNet18 (RIC's cloud classifier C) | "
+        "0.208 [0.184, 0.234] | 0.215 [0.191, 0.241] | +0.007 | 0.900 |"
     ) in table
     assert "| 0.571 ± 0.013 | 0.575 ± 0.010 | +0.004 | – |" in table
     assert results_page.parity_table({}) == []
