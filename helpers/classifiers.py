@@ -137,7 +137,7 @@ def cloud_classifier(
         train: the training split; the budget's ``train_images`` (CIFAR-10) or ``digit_train_images`` are
             taken from it.
         test: measured after training (and after every epoch, for the curves).
-        budget: width, epochs, training images and precision.
+        budget: width, epochs, schedule, training images and precision.
         seed: initialisation and data order.
         progress: show a progress bar.
 
