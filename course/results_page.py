@@ -135,6 +135,14 @@ def _table_i(run: dict[str, Any]) -> list[str]:
     gap = f"{training['label_leak_gap']:+.3f}" + (
         f" [{gap_interval[0]:+.3f}, {gap_interval[1]:+.3f}]" if gap_interval else ""
     )
+    probe = training.get("label_leak", {}).get("Encrypted-Adv, convergence probe")
+    probe_note = (
+        f"Convergence probe: Encrypted-Adv trained {probe['epochs']} epochs instead of "
+        f"{run['epochs']['adversarial']}, everything else equal, has a clean test error of "
+        f"{probe['test_error']:.3f} (against {run['scenarios']['encrypted_adv']['test_error']:.3f}). "
+        if probe
+        else ""
+    )
     return [
         "## Table I — PGD in five scenarios (notebook 03)",
         "",
@@ -148,7 +156,7 @@ def _table_i(run: dict[str, Any]) -> list[str]:
         f"Adversarial training: {training['steps']}-step PGD, α {training['alpha']}, "
         f"order `{training['order']}`, border `{training['border']}`; label-leak gap of Encrypted-Adv "
         f"{gap} (accuracy on its training-time examples as augmented minus "
-        "not augmented). "
+        f"not augmented). {probe_note}"
         "Intervals: Wilson 95 %, as notebook 03 stored them.",
         "",
         *_table(headers, rows),

@@ -91,6 +91,9 @@ class RobustnessSizes:
         adversarial_train_images: training images of the models notebook 03 adds — Encrypted-Adv,
             Encrypted-Adv-DK and the attacker's transfer surrogate (``None``: the whole split).
         adversarial_epochs: their epochs.
+        adversarial_probe_epochs: epochs of notebook 03's convergence probe, Encrypted-Adv trained again with
+            everything else equal for this many epochs (its learning rate decays over them) — does a longer
+            schedule lower its error? (``None``: no probe — the paper's schedule is already the paper's).
         adversarial_train_steps: PGD steps per batch in adversarial training (the paper: 20).
         adversarial_train_alpha: PGD step size in adversarial training (the paper: 0.01).
         leak_control_images: training images of the label-leak control — small Encrypted-Adv models that
@@ -106,6 +109,7 @@ class RobustnessSizes:
 
     adversarial_train_images: int | None = _cut("images")
     adversarial_epochs: int = _cut("epochs")
+    adversarial_probe_epochs: int | None
     adversarial_train_steps: int = _cut("loop")
     adversarial_train_alpha: float
     leak_control_images: int = _cut("images")
@@ -256,6 +260,7 @@ PROFILES: dict[str, Profile] = {
         robustness=RobustnessSizes(
             adversarial_train_images=256,
             adversarial_epochs=1,
+            adversarial_probe_epochs=2,
             adversarial_train_steps=2,
             adversarial_train_alpha=0.05,
             leak_control_images=128,
@@ -316,7 +321,8 @@ PROFILES: dict[str, Profile] = {
         ),
         robustness=RobustnessSizes(
             adversarial_train_images=20_000,
-            adversarial_epochs=4,
+            adversarial_epochs=8,
+            adversarial_probe_epochs=16,
             adversarial_train_steps=3,
             adversarial_train_alpha=0.04,
             leak_control_images=4_000,
@@ -378,6 +384,7 @@ PROFILES: dict[str, Profile] = {
         robustness=RobustnessSizes(
             adversarial_train_images=None,
             adversarial_epochs=100,
+            adversarial_probe_epochs=None,
             adversarial_train_steps=20,
             adversarial_train_alpha=0.01,
             leak_control_images=10_000,

@@ -48,7 +48,8 @@ def test_the_dry_run_keeps_the_papers_settings_and_cuts_every_loop():
     # what the paper path is made of stays: widths, batch sizes, step sizes, margins, the probe, the g1 sweep
     assert unmarked == {
         "name", "purpose", "shows_results", "classifiers.width", "classifiers.schedule",
-        "classifiers.cloud_schedule", "robustness.adversarial_train_alpha", "robustness.attack_alpha",
+        "classifiers.cloud_schedule", "robustness.adversarial_probe_epochs",
+        "robustness.adversarial_train_alpha", "robustness.attack_alpha",
         "nae.g1_sweep", "ric.width", "ric.probe_epochs", "ric.probe_decay_epochs",
         "ric.batch_size",
         "ric.learning_rate", "ric.initialisation", "ric.g1",

@@ -160,6 +160,19 @@ def test_table_i_reports_the_per_image_worst_case_with_intervals_and_the_other_t
     assert len(rows) == 5 and all(row.endswith("| 1.000 |") for row in rows)  # the ciphertext column, apart
     assert "up to 0.940" in page and "+0.010" in page and "`augment_then_attack`, border `reflect`" in page
     assert "ResNet18 ×0.25, 16 epochs (adversarially trained: 4), linear learning-rate schedule" in page
+    assert "Convergence probe" not in page  # the paper profile trains none
+
+
+def test_table_i_reads_the_convergence_probe_beside_the_model_it_probes():
+    run = _table_i_run()
+    run["adversarial_training"]["label_leak"] = {
+        "Encrypted-Adv, convergence probe": {"epochs": 8, "test_error": 0.25}
+    }
+    page = "\n".join(results_page._table_i(run))
+    assert (
+        "Encrypted-Adv trained 8 epochs instead of 4, everything else equal, has a clean test error of "
+        "0.250 (against 0.200)" in page
+    )
 
 
 def test_the_jpeg_study_names_the_training_pixels_and_the_difference():
