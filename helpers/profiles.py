@@ -93,7 +93,7 @@ class RobustnessSizes:
         adversarial_epochs: their epochs.
         adversarial_probe_epochs: epochs of notebook 03's convergence probe, Encrypted-Adv trained again with
             everything else equal for this many epochs (its learning rate decays over them) — does a longer
-            schedule lower its error? (``None``: no probe — the paper's schedule is already the paper's).
+            schedule lower its error? (``None``: no probe; the ``paper`` profile trains the paper's epochs).
         adversarial_train_steps: PGD steps per batch in adversarial training (the paper: 20).
         adversarial_train_alpha: PGD step size in adversarial training (the paper: 0.01).
         leak_control_images: training images of the label-leak control — small Encrypted-Adv models that
